@@ -33,7 +33,7 @@ export function flattenNamed(t: unknown, prefix = ""): Record<string, np.Array> 
     if (node instanceof np.Array) {
       out[path] = node;
     } else if (Array.isArray(node)) {
-      node.forEach((c, i) => walk(c, path ? `${path}.${i}` : String(i)));
+      for (let i = 0; i < node.length; i++) walk(node[i], path ? `${path}.${i}` : String(i));
     } else if (node !== null && typeof node === "object") {
       for (const [k, v] of Object.entries(node)) walk(v, path ? `${path}.${k}` : k);
     } else if (node !== undefined && node !== null) {
