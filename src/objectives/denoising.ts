@@ -1,0 +1,18 @@
+/**
+ * The DDPM denoising objective E‖ε − ε_θ(x_t, t)‖². Errors are mean squared
+ * over every non-batch axis (pixels and channels), one per example, as the
+ * Diffusion-DPO reference code computes them.
+ */
+import { numpy as np } from "../engine/jax.js";
+
+/** Per-example mean squared error [N] between predictions and targets [N, ...] (consumes both). */
+export function denoisingErrors(pred: np.Array, target: np.Array): np.Array {
+  const axes = Array.from({ length: pred.ndim - 1 }, (_, i) => i + 1);
+  const sq = np.square(pred.sub(target));
+  return axes.length === 0 ? sq : np.mean(sq, axes);
+}
+
+/** Scalar mean over the batch of `denoisingErrors` (consumes both). */
+export function denoisingLoss(pred: np.Array, target: np.Array): np.Array {
+  return np.mean(denoisingErrors(pred, target));
+}
