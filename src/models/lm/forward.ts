@@ -1,0 +1,181 @@
+/**
+ * The causal LM forward pass, GPT-2 and LLaMA: token ids [B, T] → logits
+ * [B, T, V], with an optional key/value cache so that decoding one token
+ * reuses every earlier position's keys and values. Pure: consumes `params`
+ * (pass `refTree(params)` to keep them), `ids`, `keyMask` and `cache`, and is
+ * traceable by jit/grad when no cache is given.
+ */
+import { numpy as np } from "../../engine/jax.js";
+import { attention, attentionBias } from "../../nn/attention.js";
+import { embedding } from "../../nn/embedding.js";
+import { geluTanh } from "../../nn/gelu-tanh.js";
+import { layerNorm } from "../../nn/layer-norm.js";
+import { linear } from "../../nn/linear.js";
+import { rmsNorm } from "../../nn/rms-norm.js";
+import { rope } from "../../nn/rope.js";
+import { swiglu } from "../../nn/swiglu.js";
+import type { LMConfig } from "./config.js";
+import type { GPT2Params, LlamaParams, LMParams } from "./params.js";
+
+/** Per-layer keys and values [B, S, K, H] of the positions seen so far. */
+export type KVCache = { k: np.Array; v: np.Array }[];
+
+export type ForwardOptions = {
+  /** [B, S] with 1 for real tokens and 0 for padding, over cache + new positions. */
+  keyMask?: np.Array;
+  /** Keys/values of earlier positions; the result carries the extended cache. */
+  cache?: KVCache;
+  /** Return the extended cache (default: only when `cache` is given). */
+  returnCache?: boolean;
+};
+
+export type ForwardResult = { logits: np.Array; cache?: KVCache };
+
+/** Number of positions a cache holds (0 for none). */
+export function cacheLength(cache?: KVCache): number {
+  return cache && cache.length > 0 ? cache[0].k.shape[1] : 0;
+}
+
+/** logits = forward(params, ids) for one configuration; see module doc. */
+export function forward(
+  c: LMConfig,
+  params: LMParams,
+  ids: np.Array,
+  opts: ForwardOptions = {},
+): ForwardResult {
+  return c.modelType === "gpt2"
+    ? forwardGPT2(c, params as GPT2Params, ids, opts)
+    : forwardLlama(c, params as LlamaParams, ids, opts);
+}
+
+/** Convenience for jit/grad: logits [B, T, V] of a padded batch, no cache. */
+export function lmLogits(
+  c: LMConfig,
+  params: LMParams,
+  ids: np.Array,
+  keyMask?: np.Array,
+): np.Array {
+  return forward(c, params, ids, { keyMask }).logits;
+}
+
+function splitHeads(x: np.Array, n: number, h: number): np.Array {
+  const [B, T] = x.shape;
+  return x.reshape([B, T, n, h]);
+}
+
+function extend(
+  cache: KVCache | undefined,
+  l: number,
+  k: np.Array,
+  v: np.Array,
+): { k: np.Array; v: np.Array } {
+  if (!cache) return { k, v };
+  return {
+    k: np.concatenate([cache[l].k, k], 1),
+    v: np.concatenate([cache[l].v, v], 1),
+  };
+}
+
+function head(x: np.Array, tied: np.Array | undefined, lmHead: { weight: np.Array } | undefined) {
+  const w = lmHead ? lmHead.weight : (tied as np.Array);
+  return np.matmul(x, w.transpose());
+}
+
+function checkIds(c: LMConfig, ids: np.Array, offset: number) {
+  const T = ids.shape[1];
+  if (offset + T > c.maxPositions && c.modelType === "gpt2") {
+    throw new Error(`forward: ${offset + T} positions exceed the context of ${c.maxPositions}`);
+  }
+}
+
+function forwardGPT2(
+  c: LMConfig,
+  p: GPT2Params,
+  ids: np.Array,
+  opts: ForwardOptions,
+): ForwardResult {
+  const [B, T] = ids.shape;
+  const S0 = cacheLength(opts.cache);
+  checkIds(c, ids, S0);
+  const S = S0 + T;
+  const H = c.headDim;
+  const tied = p.lm_head ? undefined : p.wte.weight.ref;
+  let x = embedding(p.wte.weight, ids).add(p.wpe.weight.slice([S0, S]).reshape([1, T, c.dModel]));
+  const bias = attentionBias(T, S, opts.keyMask);
+  const newCache: KVCache = [];
+  const keep = opts.returnCache ?? opts.cache !== undefined;
+  for (let l = 0; l < c.nLayer; l++) {
+    const b = p.h[l];
+    const hN = layerNorm(x.ref, b.ln_1.weight, b.ln_1.bias as np.Array, c.normEps);
+    const qkv = linear(hN, b.attn.c_attn.weight, b.attn.c_attn.bias);
+    const D = c.dModel;
+    const q = splitHeads(qkv.ref.slice([], [], [0, D]), c.nHead, H);
+    let k = splitHeads(qkv.ref.slice([], [], [D, 2 * D]), c.nHead, H);
+    let v = splitHeads(qkv.slice([], [], [2 * D, 3 * D]), c.nHead, H);
+    ({ k, v } = extend(opts.cache, l, k, v));
+    if (keep) newCache.push({ k: k.ref, v: v.ref });
+    const a = attention(q, k, v, bias.ref);
+    x = x.add(linear(a, b.attn.c_proj.weight, b.attn.c_proj.bias));
+    const h2 = layerNorm(x.ref, b.ln_2.weight, b.ln_2.bias as np.Array, c.normEps);
+    const m = linear(
+      geluTanh(linear(h2, b.mlp.c_fc.weight, b.mlp.c_fc.bias)),
+      b.mlp.c_proj.weight,
+      b.mlp.c_proj.bias,
+    );
+    x = x.add(m);
+  }
+  bias.dispose();
+  x = layerNorm(x, p.ln_f.weight, p.ln_f.bias as np.Array, c.normEps);
+  const logits = head(x, tied, p.lm_head).reshape([B, T, c.vocabSize]);
+  return keep ? { logits, cache: newCache } : { logits };
+}
+
+function forwardLlama(
+  c: LMConfig,
+  p: LlamaParams,
+  ids: np.Array,
+  opts: ForwardOptions,
+): ForwardResult {
+  const [B, T] = ids.shape;
+  const S0 = cacheLength(opts.cache);
+  const S = S0 + T;
+  const H = c.headDim;
+  const m = p.model;
+  const tied = p.lm_head ? undefined : m.embed_tokens.weight.ref;
+  let x = embedding(m.embed_tokens.weight, ids);
+  const bias = attentionBias(T, S, opts.keyMask);
+  const newCache: KVCache = [];
+  const keep = opts.returnCache ?? opts.cache !== undefined;
+  for (let l = 0; l < c.nLayer; l++) {
+    const b = m.layers[l];
+    const a = b.self_attn;
+    const hN = rmsNorm(x.ref, b.input_layernorm.weight, c.normEps);
+    const q = rope(
+      splitHeads(linear(hN.ref, a.q_proj.weight, a.q_proj.bias), c.nHead, H),
+      S0,
+      c.ropeTheta,
+    );
+    let k = rope(
+      splitHeads(linear(hN.ref, a.k_proj.weight, a.k_proj.bias), c.nKvHead, H),
+      S0,
+      c.ropeTheta,
+    );
+    let v = splitHeads(linear(hN, a.v_proj.weight, a.v_proj.bias), c.nKvHead, H);
+    ({ k, v } = extend(opts.cache, l, k, v));
+    if (keep) newCache.push({ k: k.ref, v: v.ref });
+    x = x.add(linear(attention(q, k, v, bias.ref), a.o_proj.weight, a.o_proj.bias));
+    const h2 = rmsNorm(x.ref, b.post_attention_layernorm.weight, c.normEps);
+    const mm = b.mlp;
+    x = x.add(
+      swiglu(h2, mm.gate_proj.weight, mm.up_proj.weight, mm.down_proj.weight, {
+        gate: mm.gate_proj.bias,
+        up: mm.up_proj.bias,
+        down: mm.down_proj.bias,
+      }),
+    );
+  }
+  bias.dispose();
+  x = rmsNorm(x, m.norm.weight, c.normEps);
+  const logits = head(x, tied, p.lm_head).reshape([B, T, c.vocabSize]);
+  return keep ? { logits, cache: newCache } : { logits };
+}
