@@ -1,0 +1,15 @@
+/** Option parsers shared by the CLI commands: they reject bad values with a clear message. */
+import { InvalidArgumentError } from "commander";
+
+export function parseNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n))
+    throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  return n;
+}
+
+export function parseInteger(value: string): number {
+  const n = parseNumber(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+  return n;
+}
