@@ -1,0 +1,22 @@
+/**
+ * The model directories bundled with prefopt (repo root `models/`), built
+ * reproducibly by prefopt's own commands. One line per kind.
+ */
+import { fileURLToPath } from "node:url";
+import { UserError } from "../engine/errors.js";
+
+const BUNDLED: Record<string, string> = {
+  /** tiny GPT-2 pretrained on the movie-review corpus by `prefopt pretrain` */
+  text: "text-base",
+};
+
+/** Absolute path of the bundled model of `kind` (e.g. "text"). */
+export function defaultModelDir(kind: string): string {
+  const name = BUNDLED[kind];
+  if (!name) {
+    throw new UserError(
+      `defaultModelDir: unknown kind "${kind}", expected one of ${Object.keys(BUNDLED).join(", ")}`,
+    );
+  }
+  return fileURLToPath(new URL(`../../models/${name}`, import.meta.url));
+}

@@ -1,0 +1,101 @@
+/**
+ * `CausalLM`: a model directory in Hugging Face layout as one object —
+ * config, params pytree, tokenizer — with logits, generation and save.
+ * The math lives in pure functions (forward.ts, logprobs.ts); this class only
+ * holds the pieces together for users of the library.
+ */
+import { join } from "node:path";
+import { UserError } from "../../engine/errors.js";
+import { initEngine } from "../../engine/init.js";
+import { numpy as np } from "../../engine/jax.js";
+import { disposeTree, refTree } from "../../engine/pytree.js";
+import { defaultModelDir } from "../default-model.js";
+import type { LMConfig } from "./config.js";
+import { forward } from "./forward.js";
+import { type GenerateOptions, generateIds } from "./generate.js";
+import { loadPretrained, savePretrained } from "./hf.js";
+import type { LMParams } from "./params.js";
+import { LMTokenizer } from "./tokenizer.js";
+
+export class CausalLM {
+  constructor(
+    readonly config: LMConfig,
+    public params: LMParams,
+    readonly tokenizer: LMTokenizer,
+  ) {
+    checkVocab(config, tokenizer);
+  }
+
+  /** Loads a model directory (default: the bundled text model). */
+  static async load(dir: string = defaultModelDir("text")): Promise<CausalLM> {
+    await initEngine();
+    const tokenizer = LMTokenizer.load(dir);
+    const { config, params } = loadPretrained(dir);
+    try {
+      return new CausalLM(config, params, tokenizer);
+    } catch (err) {
+      disposeTree(params);
+      throw err;
+    }
+  }
+
+  /** Writes config.json, model.safetensors, generation_config.json and the tokenizer files. */
+  async save(dir: string): Promise<void> {
+    await savePretrained(dir, this.config, this.params);
+    this.tokenizer.save(dir);
+  }
+
+  /** Logits of every position, row-major [ids.length × vocab] (row t predicts token t+1). */
+  async logits(ids: number[]): Promise<Float32Array> {
+    if (ids.length === 0) return new Float32Array(0);
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) {
+        throw new UserError(
+          `logits: token id ${id} is outside the vocabulary [0, ${this.config.vocabSize})`,
+        );
+      }
+    }
+    const x = np.array([ids], { dtype: np.int32 });
+    const { logits } = forward(this.config, refTree(this.params), x);
+    return new Float32Array((await logits.data()) as Float32Array);
+  }
+
+  /** Prompt ids as generation sees them: the tokenizer's encoding, or BOS alone for an empty prompt. */
+  promptIds(prompt: string): number[] {
+    const ids = this.tokenizer.encode(prompt);
+    if (ids.length > 0) return ids;
+    const bos = this.tokenizer.bosTokenId ?? this.config.bosTokenId ?? this.tokenizer.eosTokenId;
+    if (bos === undefined)
+      throw new UserError("generate: empty prompt and the model has no BOS token");
+    return [bos];
+  }
+
+  /** One continuation of `prompt` (text after the prompt, special tokens dropped). */
+  async generate(prompt: string, opts: Omit<GenerateOptions, "n"> = {}): Promise<string> {
+    return (await this.generateMany(prompt, { ...opts, n: 1 }))[0];
+  }
+
+  /** `opts.n` continuations of `prompt`, sampled in one batch. */
+  async generateMany(prompt: string, opts: GenerateOptions = {}): Promise<string[]> {
+    const eos = opts.eosTokenId ?? this.tokenizer.eosTokenId ?? this.config.eosTokenId;
+    const rows = await generateIds(this.config, this.params, this.promptIds(prompt), {
+      ...opts,
+      eosTokenId: eos,
+    });
+    return rows.map((r) => this.tokenizer.decode(r.filter((t) => t !== eos)));
+  }
+
+  /** Drops the engine arrays of the params. */
+  dispose(): void {
+    disposeTree(this.params);
+  }
+}
+
+function checkVocab(c: LMConfig, tok: LMTokenizer): void {
+  if (tok.vocabSize > c.vocabSize) {
+    const dir = tok.source.replace(/[/\\]?tokenizer\.json$/, "");
+    throw new UserError(
+      `${join(dir, "tokenizer.json")}: tokenizer has ${tok.vocabSize} tokens but ${join(dir, "config.json")} says vocab_size ${c.vocabSize}`,
+    );
+  }
+}
