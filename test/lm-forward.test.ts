@@ -3,49 +3,13 @@ import { before, describe, it } from "node:test";
 import { initEngine } from "../src/engine/init.js";
 import { numpy as np } from "../src/engine/jax.js";
 import { refTree } from "../src/engine/pytree.js";
-import { HostRng } from "../src/engine/random.js";
-import { gpt2Config, type LMConfig, llamaConfig } from "../src/models/lm/config.js";
+import type { LMConfig } from "../src/models/lm/config.js";
 import { forward, type KVCache } from "../src/models/lm/forward.js";
-import { type F32Tensor, paramsFromHF, tensorSpecs } from "../src/models/lm/hf-tensors.js";
-import { referenceLogits } from "./lm-reference.js";
+import { type F32Tensor, paramsFromHF } from "../src/models/lm/hf-tensors.js";
+import { randomHF, referenceLogits, tinyGPT2, tinyLlama } from "./lm-reference.js";
 
 before(async () => {
   await initEngine();
-});
-
-/** Random HF tensors for a config (norm gains near 1, everything else ~N(0, 0.3²)). */
-export function randomHF(c: LMConfig, seed: number): Record<string, F32Tensor> {
-  const rng = new HostRng(seed);
-  const out: Record<string, F32Tensor> = {};
-  for (const s of tensorSpecs(c)) {
-    const n = s.shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n);
-    const isNorm = /(ln_|norm)/.test(s.name) && s.name.endsWith(".weight");
-    for (let i = 0; i < n; i++) data[i] = (isNorm ? 1 : 0) + 0.3 * rng.normal();
-    out[s.name] = { shape: s.shape, data };
-  }
-  return out;
-}
-
-export const tinyGPT2 = gpt2Config({
-  vocabSize: 11,
-  dModel: 8,
-  nHead: 2,
-  nLayer: 2,
-  dFF: 12,
-  maxPositions: 16,
-});
-export const tinyLlama = llamaConfig({
-  vocabSize: 13,
-  dModel: 8,
-  nHead: 4,
-  nKvHead: 2,
-  headDim: 4,
-  nLayer: 2,
-  dFF: 12,
-  maxPositions: 32,
-  ropeTheta: 500,
-  normEps: 1e-5,
 });
 
 async function engineLogits(c: LMConfig, t: Record<string, F32Tensor>, ids: number[]) {

@@ -3,8 +3,9 @@
  * LLaMA logits, straight from Hugging Face tensors (names and layouts as in
  * transformers), used to check prefopt's engine forward pass.
  */
-import type { LMConfig } from "../src/models/lm/config.js";
-import type { F32Tensor } from "../src/models/lm/hf-tensors.js";
+import { HostRng } from "../src/engine/random.js";
+import { gpt2Config, type LMConfig, llamaConfig } from "../src/models/lm/config.js";
+import { type F32Tensor, tensorSpecs } from "../src/models/lm/hf-tensors.js";
 
 type T = Record<string, F32Tensor>;
 
@@ -182,3 +183,38 @@ export function referenceLogits(c: LMConfig, t: T, ids: number[]): number[][] {
     return nnLinear(h, head, null, V);
   });
 }
+
+/** Random HF tensors for a config (norm gains near 1, everything else ~N(0, 0.3²)). */
+export function randomHF(c: LMConfig, seed: number): Record<string, F32Tensor> {
+  const rng = new HostRng(seed);
+  const out: Record<string, F32Tensor> = {};
+  for (const s of tensorSpecs(c)) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    const isNorm = /(ln_|norm)/.test(s.name) && s.name.endsWith(".weight");
+    for (let i = 0; i < n; i++) data[i] = (isNorm ? 1 : 0) + 0.3 * rng.normal();
+    out[s.name] = { shape: s.shape, data };
+  }
+  return out;
+}
+
+export const tinyGPT2 = gpt2Config({
+  vocabSize: 11,
+  dModel: 8,
+  nHead: 2,
+  nLayer: 2,
+  dFF: 12,
+  maxPositions: 16,
+});
+export const tinyLlama = llamaConfig({
+  vocabSize: 13,
+  dModel: 8,
+  nHead: 4,
+  nKvHead: 2,
+  headDim: 4,
+  nLayer: 2,
+  dFF: 12,
+  maxPositions: 32,
+  ropeTheta: 500,
+  normEps: 1e-5,
+});

@@ -98,11 +98,15 @@ function optId(v: unknown): number | undefined {
 /** Parses a Hugging Face config.json object; `file` names it in errors. */
 export function configFromHF(j: Json, file = "config.json"): LMConfig {
   const mt = j.model_type;
-  const ids = {
-    bosTokenId: optId(j.bos_token_id),
-    eosTokenId: optId(j.eos_token_id),
-    padTokenId: optId(j.pad_token_id),
-  };
+  const ids: Partial<LMConfig> = {};
+  for (const [k, hf] of [
+    ["bosTokenId", "bos_token_id"],
+    ["eosTokenId", "eos_token_id"],
+    ["padTokenId", "pad_token_id"],
+  ] as const) {
+    const v = optId(j[hf]);
+    if (v !== undefined) ids[k] = v;
+  }
   let cfg: LMConfig;
   if (mt === "gpt2") {
     const act = j.activation_function ?? "gelu_new";
