@@ -1,0 +1,310 @@
+/**
+ * The training loop every trainer shares. The caller owns the math (a
+ * `step` that runs one update and returns host metrics); the loop owns
+ * everything around it: resuming from the latest checkpoint so the run
+ * continues the SAME sequence (params, optimiser state, host RNG state, data
+ * position, step count), progress, metrics.jsonl, periodic and final
+ * checkpoints, evaluation, a final summary, non-finite losses, and a clean
+ * stop on SIGINT/SIGTERM (finish the current step, save, return).
+ *
+ * Steps are counted as updates completed: update `i` (0-based) is followed by
+ * step `i + 1` in logs and checkpoint names, like HF Trainer's global_step.
+ */
+import { UserError } from "../engine/errors.js";
+import { type numpy as np, tree } from "../engine/jax.js";
+import {
+  latestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  saveCheckpoint,
+  TRAINER_STATE_FILE,
+  type TrainerState,
+} from "./checkpoint.js";
+import { MetricsLogger, type MetricsRecord } from "./metrics.js";
+import { formatDuration, formatMetric, ProgressBar } from "./progress.js";
+
+/** What a checkpoint stores of a training state: engine arrays and JSON host state. */
+export type Snapshot = {
+  /** Params pytree (saved to model.safetensors). */
+  params: unknown;
+  /** Optimiser state pytree (saved to optimizer.safetensors). */
+  optState: unknown;
+  /** JSON-serialisable host state: RNG state, data position, epoch, ... */
+  host?: unknown;
+};
+
+export type TrainingOptions<S> = {
+  outDir: string;
+  /** Total optimiser updates of the whole run (across resumes). */
+  totalSteps: number;
+  /** Continue from the latest complete checkpoint in outDir, if any. */
+  resume?: boolean;
+  /** Log (the mean of each metric over the last `logEvery` steps) every this many steps (default 10). */
+  logEvery?: number;
+  /** Checkpoint every this many steps (default 0: only at the end). */
+  saveEvery?: number;
+  /** Evaluate every this many steps and at the end (needs `evaluate`). */
+  evalEvery?: number;
+  /** Complete checkpoints to keep (default 3, 0 = all). */
+  keepCheckpoints?: number;
+  /** Track the best evaluation metric, e.g. {name: "eval/loss", mode: "min"}. */
+  bestMetric?: { name: string; mode: "min" | "max" };
+  /** On a non-finite `loss`: stop with an error (default) or roll the update back and go on. */
+  onNonFinite?: "stop" | "skip";
+  /** With "skip": give up after this many skipped steps (default 10). */
+  maxSkips?: number;
+  /** Recorded in trainer_state.json; a resumed run warns when it differs. */
+  config?: unknown;
+  /** Progress label, e.g. "dpo". */
+  label?: string;
+  /** false: no progress bar and no summary (tests). */
+  verbose?: boolean;
+  /** Stops the loop like SIGINT does (finish step, save, return "interrupted"). */
+  signal?: AbortSignal;
+  /** Handle SIGINT/SIGTERM (default true). */
+  handleSignals?: boolean;
+
+  /** A fresh state for step 0 (params, optimiser state, RNG, data order). */
+  init(): S | Promise<S>;
+  /**
+   * Runs update number `step` (0-based) in place on the mutable `state` and
+   * returns host metrics (read the loss: this forces the step). A `loss`
+   * entry is checked for finiteness; an `epoch` entry is recorded.
+   */
+  step(state: S, step: number): Promise<Record<string, number>>;
+  /** Evaluation metrics (logged as "eval/<name>"). */
+  evaluate?(state: S, step: number): Promise<Record<string, number>>;
+  /** What to checkpoint (not consumed: the loop only reads it). */
+  snapshot(state: S): Snapshot;
+  /**
+   * Puts loaded arrays (and host state, when given) into `state`, disposing
+   * the arrays they replace. Called on resume and to roll back skipped steps
+   * (then `host` is undefined: the data position stays advanced).
+   */
+  restore(state: S, loaded: { params: unknown; optState: unknown; host?: unknown }): S | undefined;
+};
+
+export type TrainingResult<S> = {
+  status: "completed" | "interrupted";
+  state: S;
+  /** Updates completed. */
+  step: number;
+  /** Step the run started from (0 or the resumed checkpoint's). */
+  startStep: number;
+  checkpoint: string | null;
+  skipped: number;
+  seconds: number;
+  lastLog: MetricsRecord | null;
+  lastEval: Record<string, number> | null;
+  bestMetric: TrainerState["bestMetric"];
+};
+
+/** A non-finite loss (bad hyper-parameters or data, so a UserError): names the step. */
+export class NonFiniteLossError extends UserError {
+  constructor(
+    readonly step: number,
+    readonly value: number,
+  ) {
+    super(
+      `loss is ${value} at step ${step} (update ${step - 1}); lower the learning rate or enable gradient clipping`,
+    );
+    this.name = "NonFiniteLossError";
+  }
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Runs (or resumes) a training loop; see `TrainingOptions`. */
+export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingResult<S>> {
+  const logEvery = o.logEvery ?? 10;
+  const saveEvery = o.saveEvery ?? 0;
+  const evalEvery = o.evaluate ? (o.evalEvery ?? 0) : 0;
+  const verbose = o.verbose ?? true;
+  const maxSkips = o.maxSkips ?? 10;
+  const t0 = performance.now();
+  const say = (msg: string) => (bar ? bar.log(msg) : verbose && process.stderr.write(`${msg}\n`));
+  let bar: ProgressBar | null = null;
+
+  let state: S = await o.init();
+  let step = 0;
+  let skipped = 0;
+  let epoch: number | undefined;
+  let bestMetric: TrainerState["bestMetric"] = null;
+  let lastCheckpoint: string | null = null;
+  // running sums of metrics since the last log line: checkpointed, so a resumed run logs the same means
+  let sums: Record<string, number> = {};
+  let counts: Record<string, number> = {};
+
+  if (o.resume) {
+    const dir = latestCheckpoint(o.outDir);
+    if (dir) {
+      const snap = o.snapshot(state);
+      const loaded = loadCheckpoint(dir, snap.params, snap.optState);
+      const ts = loaded.trainerState;
+      state =
+        o.restore(state, { params: loaded.params, optState: loaded.optState, host: ts.host }) ??
+        state;
+      step = ts.step;
+      skipped = typeof ts.skipped === "number" ? ts.skipped : 0;
+      epoch = ts.epoch;
+      bestMetric = ts.bestMetric ?? null;
+      const acc = ts.logWindow as
+        | { sums?: Record<string, number>; counts?: Record<string, number> }
+        | undefined;
+      sums = { ...acc?.sums };
+      counts = { ...acc?.counts };
+      lastCheckpoint = dir;
+      if (o.config !== undefined && ts.config !== undefined && !sameJson(o.config, ts.config)) {
+        say(`warning: config differs from the one saved in ${dir}/${TRAINER_STATE_FILE}`);
+      }
+      say(`resuming from ${dir} at step ${step}`);
+    } else if (listCheckpoints(o.outDir).length === 0) {
+      say(`no checkpoint in ${o.outDir}: starting from step 0`);
+    }
+  }
+  const startStep = step;
+  const metrics = new MetricsLogger(o.outDir, { keepUpToStep: startStep });
+  if (verbose) bar = new ProgressBar({ total: o.totalSteps, label: o.label, start: startStep });
+
+  // stop requests: SIGINT/SIGTERM or the caller's signal; a second signal exits at once
+  let stopRequested = o.signal?.aborted ?? false;
+  const onAbort = () => {
+    stopRequested = true;
+  };
+  o.signal?.addEventListener("abort", onAbort);
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    process.exitCode = 130;
+    say(`${sig}: stopping after this step and saving a checkpoint (send again to quit at once)`);
+  };
+  const handleSignals = o.handleSignals ?? true;
+  if (handleSignals) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+
+  const trainerState = (): TrainerState => ({
+    step,
+    epoch,
+    host: o.snapshot(state).host,
+    config: o.config,
+    bestMetric,
+    skipped,
+    totalSteps: o.totalSteps,
+    logWindow: { sums, counts },
+  });
+  const save = async () => {
+    const snap = o.snapshot(state);
+    lastCheckpoint = await saveCheckpoint(o.outDir, {
+      params: snap.params,
+      optState: snap.optState,
+      trainerState: trainerState(),
+      keep: o.keepCheckpoints,
+    });
+    return lastCheckpoint;
+  };
+  let lastEval: Record<string, number> | null = null;
+  const evaluate = async () => {
+    if (!o.evaluate) return;
+    const raw = await o.evaluate(state, step);
+    lastEval = {};
+    for (const [k, v] of Object.entries(raw)) lastEval[k.startsWith("eval/") ? k : `eval/${k}`] = v;
+    metrics.log(step, lastEval, epoch);
+    const bm = o.bestMetric;
+    if (bm && Number.isFinite(lastEval[bm.name])) {
+      const v = lastEval[bm.name];
+      const better =
+        !bestMetric || (bm.mode === "min" ? v < bestMetric.value : v > bestMetric.value);
+      if (better) bestMetric = { name: bm.name, value: v, step };
+    }
+    say(
+      `eval @ ${step}: ${Object.entries(lastEval)
+        .map(([k, v]) => `${k}=${formatMetric(v)}`)
+        .join("  ")}`,
+    );
+  };
+
+  let lastLog: MetricsRecord | null = null;
+  let status: TrainingResult<S>["status"] = "completed";
+  try {
+    while (step < o.totalSteps) {
+      if (stopRequested) {
+        status = "interrupted";
+        break;
+      }
+      const rollback = o.onNonFinite === "skip" ? o.snapshot(state) : null;
+      if (rollback) tree.ref([rollback.params, rollback.optState] as tree.JsTree<np.Array>);
+      const m = await o.step(state, step);
+      const loss = m.loss;
+      step += 1;
+      if (loss !== undefined && !Number.isFinite(loss)) {
+        if (!rollback) throw new NonFiniteLossError(step, loss);
+        skipped += 1;
+        state = o.restore(state, { params: rollback.params, optState: rollback.optState }) ?? state;
+        say(`step ${step}: loss is ${loss}; update rolled back (${skipped} skipped)`);
+        if (skipped > maxSkips) throw new NonFiniteLossError(step, loss);
+        continue;
+      }
+      if (rollback) tree.dispose([rollback.params, rollback.optState] as tree.JsTree<np.Array>);
+      if (m.epoch !== undefined) epoch = m.epoch;
+      for (const [k, v] of Object.entries(m)) {
+        if (k === "epoch" || !Number.isFinite(v)) continue;
+        sums[k] = (sums[k] ?? 0) + v;
+        counts[k] = (counts[k] ?? 0) + 1;
+      }
+      bar?.update(step, m);
+      if (logEvery > 0 && (step % logEvery === 0 || step === o.totalSteps)) {
+        const mean: Record<string, number> = {};
+        for (const k of Object.keys(sums)) mean[k] = sums[k] / counts[k];
+        lastLog = metrics.log(step, mean, epoch);
+        sums = {};
+        counts = {};
+      }
+      if (evalEvery > 0 && step % evalEvery === 0 && step !== o.totalSteps) await evaluate();
+      if (saveEvery > 0 && step % saveEvery === 0 && step !== o.totalSteps) await save();
+    }
+    if (status === "completed" && o.evaluate) await evaluate();
+    if (step > startStep || !lastCheckpoint) await save();
+  } finally {
+    o.signal?.removeEventListener("abort", onAbort);
+    if (handleSignals) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+    metrics.close();
+    if (bar) bar.done();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  if (verbose) {
+    const parts = [
+      `${status === "completed" ? "done" : "interrupted"}: ${step}/${o.totalSteps} steps in ${formatDuration(seconds)}`,
+      `(${((step - startStep) / Math.max(seconds, 1e-9)).toFixed(2)} it/s)`,
+    ];
+    if (lastLog) {
+      const shown = Object.entries(lastLog).filter(
+        ([k]) => k !== "step" && k !== "time" && k !== "epoch",
+      );
+      parts.push(
+        shown.map(([k, v]) => `${k}=${typeof v === "number" ? formatMetric(v) : v}`).join("  "),
+      );
+    }
+    if (bestMetric)
+      parts.push(`best ${bestMetric.name}=${formatMetric(bestMetric.value)} @ ${bestMetric.step}`);
+    if (skipped) parts.push(`${skipped} steps skipped`);
+    parts.push(`checkpoint: ${lastCheckpoint}`);
+    process.stderr.write(`${parts.join("  ")}\n`);
+  }
+  return {
+    status,
+    state,
+    step,
+    startStep,
+    checkpoint: lastCheckpoint,
+    skipped,
+    seconds,
+    lastLog,
+    lastEval,
+    bestMetric,
+  };
+}
