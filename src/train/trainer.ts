@@ -289,6 +289,13 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
         shown.map(([k, v]) => `${k}=${typeof v === "number" ? formatMetric(v) : v}`).join("  "),
       );
     }
+    const ev = lastEval as Record<string, number> | null;
+    if (ev)
+      parts.push(
+        Object.entries(ev)
+          .map(([k, v]) => `${k}=${formatMetric(v)}`)
+          .join("  "),
+      );
     if (bestMetric)
       parts.push(`best ${bestMetric.name}=${formatMetric(bestMetric.value)} @ ${bestMetric.step}`);
     if (skipped) parts.push(`${skipped} steps skipped`);
