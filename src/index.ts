@@ -25,7 +25,14 @@ export { duoLoss, outputPreservationLoss } from "./objectives/duo.js";
 export { esdTarget } from "./objectives/esd.js";
 export { klDivergence, klOptimum, klRegularisedObjective } from "./objectives/optimum.js";
 export { type PreferenceLossType, preferenceLoss } from "./objectives/preference-loss.js";
-// training: optimiser and schedules
+export {
+  latestCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type TrainerState,
+} from "./train/checkpoint.js";
+export { MetricsLogger, readMetrics } from "./train/metrics.js";
+
 export {
   type AdamState,
   type AdamwOptions,
@@ -34,9 +41,17 @@ export {
   decayMatrices,
   globalNorm,
 } from "./train/optimizer.js";
+export { ProgressBar } from "./train/progress.js";
 export {
   constantSchedule,
   cosineWarmup,
   linearWarmupDecay,
   type Schedule,
 } from "./train/schedules.js";
+export {
+  NonFiniteLossError,
+  runTraining,
+  type Snapshot,
+  type TrainingOptions,
+  type TrainingResult,
+} from "./train/trainer.js";
