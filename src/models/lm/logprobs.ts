@@ -62,19 +62,20 @@ export function maskedNLL(c: LMConfig, params: LMParams, ids: np.Array, mask: np
 
 export type Collated = {
   /** [B, T] token ids, right-padded with `padId`. */
-  ids: Int32Array;
+  ids: Int32Array<ArrayBuffer>;
   /** [B, T] 1 on completion tokens. */
-  completionMask: Float32Array;
+  completionMask: Float32Array<ArrayBuffer>;
   /** [B, T] 1 on real (prompt or completion) tokens. */
-  attentionMask: Float32Array;
+  attentionMask: Float32Array<ArrayBuffer>;
   B: number;
   T: number;
 };
 
 /**
  * Host-side collation of prompt/completion id pairs into a right-padded
- * batch. Over `maxLength`, the completion is cut at its end first, then the
- * prompt at its start (TRL's keep_end for prompts). T = longest row (or `padTo`).
+ * batch. Over `maxLength`, the prompt keeps its last
+ * max(maxLength − |completion|, ⌈maxLength/2⌉) tokens, then the completion is
+ * cut at its end. T = longest row (or `padTo`).
  */
 export function collatePromptCompletion(
   rows: { prompt: number[]; completion: number[] }[],
@@ -86,8 +87,9 @@ export function collatePromptCompletion(
     let p = prompt;
     let cpl = completion;
     if (p.length + cpl.length > max) {
+      const keep = Math.max(max - cpl.length, Math.ceil(max / 2));
+      if (p.length > keep) p = p.slice(p.length - keep);
       cpl = cpl.slice(0, Math.max(0, max - p.length));
-      if (p.length + cpl.length > max) p = p.slice(p.length + cpl.length - max);
     }
     return { p, cpl };
   });
