@@ -1,0 +1,268 @@
+/**
+ * TRL preference datasets from JSONL, validated up front. One object per line
+ * in any of TRL's four shapes:
+ *   standard explicit       {"prompt": str, "chosen": str, "rejected": str}
+ *   standard implicit       {"chosen": str, "rejected": str}   (prompt = shared prefix)
+ *   conversational explicit {"prompt": [msg…], "chosen": [msg…], "rejected": [msg…]}
+ *   conversational implicit {"chosen": [msg…], "rejected": [msg…]} (prompt = shared messages)
+ * with msg = {"role": str, "content": str} and an optional numeric "margin"
+ * (used by the reward model's −log σ(r_w − r_l − margin)). Conversational rows
+ * are rendered with the model's chat template as TRL's maybe_apply_chat_template
+ * does: prompt = template(prompt, add_generation_prompt), completion =
+ * template(prompt + completion) with the rendered prompt stripped from its front.
+ */
+import { readFileSync } from "node:fs";
+import { UserError, where } from "../engine/errors.js";
+
+export type ChatMessage = { role: string; content: string };
+
+/** Renders messages to text (the model's chat template). */
+export type ChatTemplate = (
+  messages: ChatMessage[],
+  opts: { addGenerationPrompt: boolean },
+) => string;
+
+export type PreferenceExample = {
+  prompt: string;
+  chosen: string;
+  rejected: string;
+  /** per-pair margin (TRL's `margin` column) */
+  margin?: number;
+};
+
+export type PreferenceLoadOptions = {
+  /** needed when the file holds conversational rows */
+  chatTemplate?: ChatTemplate;
+};
+
+/**
+ * Longest shared prefix of two strings, backed off to the last whitespace so
+ * that both completions start at a word (TRL's extract_prompt keeps the space
+ * with the completion).
+ */
+export function sharedPrefix(a: string, b: string): string {
+  let i = 0;
+  const n = Math.min(a.length, b.length);
+  while (i < n && a[i] === b[i]) i++;
+  if (i === n && a.length === b.length) return a;
+  let j = i;
+  while (j > 0 && !/\s/.test(a[j - 1]) && !(j < a.length && /\s/.test(a[j]))) j--;
+  // keep the whitespace with the completion
+  while (j > 0 && /\s/.test(a[j - 1])) j--;
+  return a.slice(0, j);
+}
+
+function isMessageList(v: unknown): v is unknown[] {
+  return Array.isArray(v);
+}
+
+function checkMessages(v: unknown[], file: string, line: number, field: string): ChatMessage[] {
+  return v.map((m, k) => {
+    const f = `${field}[${k}]`;
+    if (m === null || typeof m !== "object" || Array.isArray(m)) {
+      throw new UserError(
+        `${where(file, line, f)}: expected a message {"role": string, "content": string}, got ${JSON.stringify(m)}`,
+      );
+    }
+    const o = m as Record<string, unknown>;
+    if (typeof o.role !== "string" || o.role === "") {
+      throw new UserError(
+        `${where(file, line, `${f}.role`)}: expected a non-empty string, got ${JSON.stringify(o.role)}`,
+      );
+    }
+    if (typeof o.content !== "string") {
+      throw new UserError(
+        `${where(file, line, `${f}.content`)}: expected a string, got ${JSON.stringify(o.content)}`,
+      );
+    }
+    return { role: o.role, content: o.content };
+  });
+}
+
+function sameMessage(a: ChatMessage, b: ChatMessage): boolean {
+  return a.role === b.role && a.content === b.content;
+}
+
+/**
+ * Validates and normalises one parsed row (1-based `line`), returning the
+ * example with plain-text prompt and completions.
+ */
+export function normalisePreferenceRow(
+  row: unknown,
+  file: string,
+  line: number,
+  opts: PreferenceLoadOptions = {},
+): PreferenceExample {
+  if (row === null || typeof row !== "object" || Array.isArray(row)) {
+    throw new UserError(
+      `${where(file, line)}: expected a JSON object with "chosen" and "rejected", got ${JSON.stringify(row)?.slice(0, 60)}`,
+    );
+  }
+  const o = row as Record<string, unknown>;
+  for (const f of ["chosen", "rejected"]) {
+    if (!(f in o)) {
+      throw new UserError(
+        `${where(file, line, f)}: missing; a preference row needs "chosen" and "rejected" (and optionally "prompt")`,
+      );
+    }
+  }
+  let margin: number | undefined;
+  if (o.margin !== undefined && o.margin !== null) {
+    if (typeof o.margin !== "number" || !Number.isFinite(o.margin)) {
+      throw new UserError(
+        `${where(file, line, "margin")}: expected a finite number, got ${JSON.stringify(o.margin)}`,
+      );
+    }
+    margin = o.margin;
+  }
+  const conversational = isMessageList(o.chosen) || isMessageList(o.rejected);
+  let ex: PreferenceExample;
+  if (!conversational) {
+    for (const f of ["chosen", "rejected"]) {
+      if (typeof o[f] !== "string") {
+        throw new UserError(
+          `${where(file, line, f)}: expected a string (or a list of messages), got ${JSON.stringify(o[f])}`,
+        );
+      }
+    }
+    let prompt: string;
+    let chosen = o.chosen as string;
+    let rejected = o.rejected as string;
+    if (o.prompt === undefined || o.prompt === null) {
+      prompt = sharedPrefix(chosen, rejected);
+      chosen = chosen.slice(prompt.length);
+      rejected = rejected.slice(prompt.length);
+    } else if (typeof o.prompt === "string") {
+      prompt = o.prompt;
+    } else {
+      throw new UserError(
+        `${where(file, line, "prompt")}: expected a string like "chosen" and "rejected", got ${JSON.stringify(o.prompt)}`,
+      );
+    }
+    ex = { prompt, chosen, rejected };
+  } else {
+    for (const f of ["chosen", "rejected"]) {
+      if (!isMessageList(o[f])) {
+        throw new UserError(
+          `${where(file, line, f)}: expected a list of messages like the other completion, got ${JSON.stringify(o[f])}`,
+        );
+      }
+    }
+    let chosenM = checkMessages(o.chosen as unknown[], file, line, "chosen");
+    let rejectedM = checkMessages(o.rejected as unknown[], file, line, "rejected");
+    let promptM: ChatMessage[];
+    if (o.prompt === undefined || o.prompt === null) {
+      let k = 0;
+      while (k < chosenM.length && k < rejectedM.length && sameMessage(chosenM[k], rejectedM[k]))
+        k++;
+      promptM = chosenM.slice(0, k);
+      chosenM = chosenM.slice(k);
+      rejectedM = rejectedM.slice(k);
+    } else if (isMessageList(o.prompt)) {
+      promptM = checkMessages(o.prompt, file, line, "prompt");
+    } else {
+      throw new UserError(
+        `${where(file, line, "prompt")}: expected a list of messages like "chosen", got ${JSON.stringify(o.prompt)}`,
+      );
+    }
+    if (chosenM.length === 0 || rejectedM.length === 0) {
+      throw new UserError(
+        `${where(file, line, chosenM.length === 0 ? "chosen" : "rejected")}: no messages after the shared prompt`,
+      );
+    }
+    const tpl = opts.chatTemplate;
+    if (!tpl) {
+      throw new UserError(
+        `${where(file, line, "chosen")}: conversational rows need a chat template, and the model has none (tokenizer_config.json "chat_template")`,
+      );
+    }
+    const prompt = tpl(promptM, { addGenerationPrompt: true });
+    const render = (c: ChatMessage[], f: string) => {
+      const full = tpl([...promptM, ...c], { addGenerationPrompt: false });
+      if (!full.startsWith(prompt)) {
+        throw new UserError(
+          `${where(file, line, f)}: the chat template renders prompt+completion without the rendered prompt as its prefix`,
+        );
+      }
+      return full.slice(prompt.length);
+    };
+    ex = { prompt, chosen: render(chosenM, "chosen"), rejected: render(rejectedM, "rejected") };
+  }
+  if (ex.chosen.length === 0 || ex.rejected.length === 0) {
+    const f = ex.chosen.length === 0 ? "chosen" : "rejected";
+    throw new UserError(`${where(file, line, f)}: empty completion after removing the prompt`);
+  }
+  if (margin !== undefined) ex.margin = margin;
+  return ex;
+}
+
+/** Parses JSONL text (blank lines skipped); every error names `file`, the 1-based line and the field. */
+export function parsePreferenceJsonl(
+  text: string,
+  file: string,
+  opts: PreferenceLoadOptions = {},
+): PreferenceExample[] {
+  const out: PreferenceExample[] = [];
+  const lines = text.split(/\r?\n/);
+  let withMargin = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const s = lines[i].trim();
+    if (s === "") continue;
+    let row: unknown;
+    try {
+      row = JSON.parse(s);
+    } catch (e) {
+      throw new UserError(`${where(file, i + 1)}: not valid JSON (${(e as Error).message})`);
+    }
+    const ex = normalisePreferenceRow(row, file, i + 1, opts);
+    if (ex.margin !== undefined) withMargin++;
+    out.push(ex);
+  }
+  if (out.length === 0) throw new UserError(`${file}: no preference rows found`);
+  if (withMargin > 0 && withMargin < out.length) {
+    throw new UserError(
+      `${file}: field "margin": present on ${withMargin} of ${out.length} rows; give it on every row or none`,
+    );
+  }
+  return out;
+}
+
+/** Reads and validates a JSONL preference file. */
+export function loadPreferenceJsonl(
+  path: string,
+  opts: PreferenceLoadOptions = {},
+): PreferenceExample[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+  return parsePreferenceJsonl(text, path, opts);
+}
+
+/** Writes examples as standard explicit TRL JSONL text. */
+export function preferenceJsonl(examples: PreferenceExample[]): string {
+  return examples
+    .map((e) =>
+      JSON.stringify(
+        e.margin === undefined
+          ? { prompt: e.prompt, chosen: e.chosen, rejected: e.rejected }
+          : { prompt: e.prompt, chosen: e.chosen, rejected: e.rejected, margin: e.margin },
+      ),
+    )
+    .join("\n")
+    .concat("\n");
+}
+
+/** Deterministic split: every k-th example (k = round(1/fraction)) goes to eval. */
+export function splitEval<T>(xs: T[], fraction: number): { train: T[]; eval: T[] } {
+  if (fraction <= 0) return { train: xs, eval: [] };
+  const k = Math.max(2, Math.round(1 / fraction));
+  const train: T[] = [];
+  const ev: T[] = [];
+  xs.forEach((x, i) => {
+    (i % k === k - 1 ? ev : train).push(x);
+  });
+  return { train, eval: ev };
+}

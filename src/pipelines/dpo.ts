@@ -1,0 +1,495 @@
+/**
+ * The DPO trainer (TRL's DPOTrainer, Rafailov et al. 2023). Per batch of
+ * pairs the policy runs one concatenated forward over prompt+chosen and
+ * prompt+rejected; the reference log-probs are constants computed once and
+ * cached beside the dataset (src/train/ref-logp-cache.ts);
+ *   L = preferenceLoss(Δ_θ − Δ_ref; β, type, ε),  Δ = log π(x_w|c) − log π(x_l|c)
+ * with log-probs summed over completion tokens (length-averaged for IPO).
+ * Logs TRL's metrics under TRL's names, evaluates on a held-out split,
+ * checkpoints and resumes, and writes the final model in Hugging Face layout.
+ * With no dataset it builds the embedded world's preferences (samples of the
+ * model scored by AFINN, Bradley–Terry labels) and trains on them.
+ */
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  collatePairs,
+  type TokenizedPair,
+  type TruncationOptions,
+  tokenizePairs,
+} from "../data/preference-collate.js";
+import {
+  loadPreferenceJsonl,
+  type PreferenceExample,
+  preferenceJsonl,
+  splitEval,
+} from "../data/preference-data.js";
+import {
+  bradleyTerryPreferences,
+  sampleAndScore,
+  sentimentPrompts,
+} from "../data/sentiment-preferences.js";
+import { writeJsonAtomic } from "../engine/atomic.js";
+import { UserError } from "../engine/errors.js";
+import { initEngine } from "../engine/init.js";
+import { jit, numpy as np, valueAndGrad } from "../engine/jax.js";
+import { disposeTree, refTree } from "../engine/pytree.js";
+import { HostRng } from "../engine/random.js";
+import { defaultModelDir } from "../models/default-model.js";
+import { CausalLM } from "../models/lm/causal-lm.js";
+import type { LMConfig } from "../models/lm/config.js";
+import { sequenceLogProbs } from "../models/lm/logprobs.js";
+import type { LMParams } from "../models/lm/params.js";
+import { dpoLoss } from "../objectives/dpo.js";
+import type { PreferenceLossType } from "../objectives/preference-loss.js";
+import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from "../train/checkpoint.js";
+import { MetricsLogger } from "../train/metrics.js";
+import { type AdamState, adamw, decayMatrices } from "../train/optimizer.js";
+import { ProgressBar } from "../train/progress.js";
+import {
+  cachedRefLogps,
+  modelFingerprint,
+  type RefLogps,
+  refCacheKey,
+} from "../train/ref-logp-cache.js";
+import { linearWarmupDecay } from "../train/schedules.js";
+import { chatTemplateOf } from "./lm-data.js";
+
+export type DpoOptions = {
+  /** model directory (default: the bundled text model) */
+  model?: string;
+  /** TRL preference JSONL (default: build the embedded world's preferences) */
+  data?: string;
+  out: string;
+  beta?: number;
+  lossType?: PreferenceLossType;
+  labelSmoothing?: number;
+  learningRate?: number;
+  warmupSteps?: number;
+  weightDecay?: number;
+  maxGradNorm?: number;
+  batchSize?: number;
+  epochs?: number;
+  /** stop after this many updates (default: epochs × batches per epoch) */
+  maxSteps?: number;
+  maxPromptLength?: number;
+  maxCompletionLength?: number;
+  maxLength?: number;
+  evalFraction?: number;
+  /** evaluate every this many steps (0: only at the end) */
+  evalEvery?: number;
+  /** checkpoint every this many steps (0: never) */
+  saveEvery?: number;
+  logEvery?: number;
+  seed?: number;
+  /** cache reference log-probs beside the dataset (default true) */
+  refCache?: boolean;
+  /** continue from the newest checkpoint in `out` (default true) */
+  resume?: boolean;
+  /** embedded world: prompts, samples per prompt, tokens per sample */
+  prompts?: number;
+  samplesPerPrompt?: number;
+  maxNewTokens?: number;
+  /** progress bar and messages (default: stderr) */
+  quiet?: boolean;
+  log?: (line: string) => void;
+};
+
+export const DPO_DEFAULTS = {
+  beta: 0.1,
+  lossType: "sigmoid" as PreferenceLossType,
+  labelSmoothing: 0,
+  learningRate: 1e-4,
+  warmupSteps: 5,
+  weightDecay: 0,
+  maxGradNorm: 10,
+  batchSize: 16,
+  epochs: 2,
+  maxPromptLength: 64,
+  maxCompletionLength: 64,
+  maxLength: 128,
+  evalFraction: 0.1,
+  evalEvery: 0,
+  saveEvery: 50,
+  logEvery: 5,
+  seed: 0,
+  prompts: 48,
+  samplesPerPrompt: 4,
+  maxNewTokens: 16,
+};
+
+export type DpoMetrics = Record<string, number>;
+
+export type DpoResult = {
+  out: string;
+  data: string;
+  steps: number;
+  pairs: { train: number; eval: number };
+  refCacheHit: boolean;
+  refCachePath?: string;
+  train: DpoMetrics;
+  eval: DpoMetrics;
+  seconds: number;
+};
+
+/** Host mean of a float array. */
+function mean(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  return xs.length ? s / xs.length : Number.NaN;
+}
+
+/**
+ * Completion log-probs of every pair under `params` (no gradient), in
+ * batches of `batchSize` pairs: sums and token counts. Does not consume `params`.
+ */
+export async function pairLogps(
+  c: LMConfig,
+  params: LMParams,
+  pairs: TokenizedPair[],
+  batchSize: number,
+  padTokenId: number,
+): Promise<RefLogps> {
+  const out: RefLogps = { chosen: [], rejected: [], chosenTokens: [], rejectedTokens: [] };
+  const f = jit((p: LMParams, ids: np.Array, mask: np.Array) => sequenceLogProbs(c, p, ids, mask));
+  for (let i = 0; i < pairs.length; i += batchSize) {
+    const chunk = pairs.slice(i, i + batchSize);
+    const b = collatePairs(chunk, { padTokenId, batchSize });
+    const ids = np.array(b.ids, { dtype: np.int32 }).reshape([b.B, b.T]);
+    const mask = np.array(b.mask).reshape([b.B, b.T]);
+    const lp = (await f(refTree(params), ids, mask).data()) as Float32Array;
+    const n = b.B / 2;
+    for (let k = 0; k < chunk.length; k++) {
+      out.chosen.push(lp[k]);
+      out.rejected.push(lp[n + k]);
+      out.chosenTokens.push(chunk[k].chosen.length);
+      out.rejectedTokens.push(chunk[k].rejected.length);
+    }
+  }
+  f.dispose();
+  return out;
+}
+
+/** TRL's DPO metrics from host log-probs (used for evaluation). */
+export function dpoMetricsFromLogps(
+  policy: RefLogps,
+  ref: RefLogps,
+  o: { beta: number; lossType: PreferenceLossType; labelSmoothing: number },
+): DpoMetrics {
+  const n = policy.chosen.length;
+  const ipo = o.lossType === "ipo";
+  const avg = (x: number[], t: number[], i: number) => (ipo ? x[i] / Math.max(1, t[i]) : x[i]);
+  let loss = 0;
+  let rc = 0;
+  let rr = 0;
+  let acc = 0;
+  let lc = 0;
+  let lr = 0;
+  const sp = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+  const eps = o.labelSmoothing;
+  for (let i = 0; i < n; i++) {
+    const pc = avg(policy.chosen, policy.chosenTokens, i);
+    const pr = avg(policy.rejected, policy.rejectedTokens, i);
+    const qc = avg(ref.chosen, ref.chosenTokens, i);
+    const qr = avg(ref.rejected, ref.rejectedTokens, i);
+    const m = pc - qc - (pr - qr);
+    const z = o.beta * m;
+    let l: number;
+    if (o.lossType === "sigmoid") l = (1 - eps) * sp(-z) + eps * sp(z);
+    else if (o.lossType === "robust") l = ((1 - eps) * sp(-z) - eps * sp(z)) / (1 - 2 * eps);
+    else if (o.lossType === "hinge") l = Math.max(0, 1 - z);
+    else l = (m - 1 / (2 * o.beta)) ** 2;
+    loss += l;
+    const cr = o.beta * (pc - qc);
+    const rj = o.beta * (pr - qr);
+    rc += cr;
+    rr += rj;
+    acc += cr > rj ? 1 : 0;
+    lc += policy.chosen[i];
+    lr += policy.rejected[i];
+  }
+  return {
+    loss: loss / n,
+    "rewards/chosen": rc / n,
+    "rewards/rejected": rr / n,
+    "rewards/accuracies": acc / n,
+    "rewards/margins": (rc - rr) / n,
+    "logps/chosen": lc / n,
+    "logps/rejected": lr / n,
+  };
+}
+
+/** The embedded world's preferences, sampled from `lm` and written to `path` (JSONL). */
+export async function buildEmbeddedPreferences(
+  lm: CausalLM,
+  path: string,
+  o: { prompts: number; samplesPerPrompt: number; maxNewTokens: number; seed: number },
+): Promise<PreferenceExample[]> {
+  const prompts = sentimentPrompts(o.prompts, 1234 + o.seed);
+  const scored = await sampleAndScore(lm.config, lm.params, lm.tokenizer, prompts, {
+    n: o.samplesPerPrompt,
+    maxNewTokens: o.maxNewTokens,
+    seed: o.seed,
+  });
+  const ex = bradleyTerryPreferences(scored, { seed: o.seed });
+  writeFileSync(path, preferenceJsonl(ex));
+  return ex;
+}
+
+/** Runs DPO; see the module doc. */
+export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
+  await initEngine();
+  const t0 = Date.now();
+  const o = { ...DPO_DEFAULTS, ...stripUndefined(opts), out: opts.out };
+  const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const modelDir = opts.model ?? defaultModelDir("text");
+  if (!(o.beta > 0)) throw new UserError(`--beta: must be > 0, got ${o.beta}`);
+  const lm = await CausalLM.load(modelDir);
+  const c = lm.config;
+
+  // data
+  let dataPath = opts.data;
+  let examples: PreferenceExample[];
+  if (dataPath) {
+    examples = loadPreferenceJsonl(dataPath, { chatTemplate: chatTemplateOf(lm.tokenizer) });
+  } else {
+    dataPath = join(o.out, "preferences.jsonl");
+    if (existsSync(dataPath) && o.resume !== false) {
+      examples = loadPreferenceJsonl(dataPath);
+      log(`dpo: reusing ${examples.length} embedded-world preference pairs in ${dataPath}`);
+    } else {
+      const { mkdirSync } = await import("node:fs");
+      mkdirSync(o.out, { recursive: true });
+      log(
+        `dpo: sampling ${o.samplesPerPrompt} completions for ${o.prompts} prompts, AFINN scores, Bradley–Terry labels`,
+      );
+      examples = await buildEmbeddedPreferences(lm, dataPath, o);
+      log(`dpo: ${examples.length} preference pairs written to ${dataPath}`);
+    }
+  }
+  const trunc: TruncationOptions = {
+    maxPromptLength: o.maxPromptLength,
+    maxCompletionLength: o.maxCompletionLength,
+    maxLength: o.maxLength,
+    eosTokenId: lm.tokenizer.eosTokenId,
+    bosTokenId: lm.tokenizer.bosTokenId ?? lm.tokenizer.eosTokenId,
+  };
+  const pairsAll = tokenizePairs(examples, lm.tokenizer, trunc, dataPath);
+  const split = splitEval(pairsAll, o.evalFraction);
+  const train = split.train;
+  const evalPairs = split.eval;
+  if (train.length < 1) throw new UserError(`${dataPath}: no training pairs`);
+  const pad = lm.tokenizer.padTokenId ?? 0;
+  const B = Math.min(o.batchSize, train.length);
+
+  // reference log-probs, cached beside the dataset
+  const key = refCacheKey(modelFingerprint(modelDir), pairsAll);
+  const compute = () => pairLogps(c, lm.params, pairsAll, B, pad);
+  let refAll: RefLogps;
+  let hit = false;
+  let cachePath: string | undefined;
+  if (o.refCache !== false) {
+    const r = await cachedRefLogps(dataPath, key, pairsAll.length, compute);
+    refAll = r.logps;
+    hit = r.hit;
+    cachePath = r.path;
+    log(`dpo: reference log-probs ${hit ? "read from" : "computed and cached in"} ${r.path}`);
+  } else refAll = await compute();
+  const splitRef = (which: "train" | "eval"): RefLogps => {
+    const idx = splitEval(
+      pairsAll.map((_, i) => i),
+      o.evalFraction,
+    )[which];
+    return {
+      chosen: idx.map((i) => refAll.chosen[i]),
+      rejected: idx.map((i) => refAll.rejected[i]),
+      chosenTokens: idx.map((i) => refAll.chosenTokens[i]),
+      rejectedTokens: idx.map((i) => refAll.rejectedTokens[i]),
+    };
+  };
+  const refTrain = splitRef("train");
+  const refEval = splitRef("eval");
+
+  // optimiser and schedule
+  const perEpoch = Math.max(1, Math.floor(train.length / B));
+  const total = o.maxSteps ?? o.epochs * perEpoch;
+  const schedule = linearWarmupDecay({
+    peak: o.learningRate,
+    warmupSteps: Math.min(o.warmupSteps, total),
+    totalSteps: total,
+  });
+  const opt = adamw({
+    learningRate: schedule,
+    weightDecay: o.weightDecay,
+    maxGradNorm: o.maxGradNorm,
+    decayMask: decayMatrices,
+  });
+  let params: LMParams = refTree(lm.params);
+  let state: AdamState<LMParams> = opt.init(refTree(params));
+  let step = 0;
+  const ckpt = o.resume !== false ? latestCheckpoint(o.out) : null;
+  if (ckpt) {
+    const r = loadCheckpoint(ckpt, params, state);
+    disposeTree(params);
+    disposeTree(state as never);
+    params = r.params;
+    state = r.optState;
+    step = r.trainerState.step;
+    log(`dpo: resumed from ${ckpt} at step ${step}`);
+  }
+  const metrics = new MetricsLogger(o.out, { keepUpToStep: step });
+  const ipo = o.lossType === "ipo";
+  const lossOpts = { beta: o.beta, type: o.lossType, labelSmoothing: o.labelSmoothing };
+
+  const objective = (
+    p: LMParams,
+    ids: np.Array,
+    mask: np.Array,
+    refC: np.Array,
+    refR: np.Array,
+  ): [np.Array, Record<string, np.Array>] => {
+    const lp = sequenceLogProbs(c, p, ids, mask, { average: ipo });
+    const n = refC.shape[0];
+    const ch = lp.ref.slice([0, n]);
+    const rj = lp.slice([n, 2 * n]);
+    const out = dpoLoss(
+      {
+        policyChosenLogps: ch.ref,
+        policyRejectedLogps: rj.ref,
+        refChosenLogps: refC,
+        refRejectedLogps: refR,
+      },
+      lossOpts,
+    );
+    out.losses.dispose();
+    return [
+      out.loss,
+      {
+        "rewards/chosen": out.chosenRewards.mean(),
+        "rewards/rejected": out.rejectedRewards.mean(),
+        "rewards/accuracies": out.accuracy,
+        "rewards/margins": out.margins.mean(),
+        "logps/chosen": ch.mean(),
+        "logps/rejected": rj.mean(),
+      },
+    ];
+  };
+  const trainStep = jit(
+    (
+      p: LMParams,
+      st: AdamState<LMParams>,
+      ids: np.Array,
+      mask: np.Array,
+      refC: np.Array,
+      refR: np.Array,
+      lr: np.Array,
+    ) => {
+      const [[loss, aux], grads] = valueAndGrad(objective, { hasAux: true })(
+        refTree(p),
+        ids,
+        mask,
+        refC,
+        refR,
+      );
+      const next = opt.step(p, grads, st, lr);
+      return { loss, aux, params: next.params, state: next.state, gradNorm: next.gradNorm };
+    },
+  );
+
+  const refValue = (r: RefLogps, which: "chosen" | "rejected", i: number) => {
+    const s = r[which][i];
+    if (!ipo) return s;
+    return s / Math.max(1, which === "chosen" ? r.chosenTokens[i] : r.rejectedTokens[i]);
+  };
+  const evaluate = async (): Promise<DpoMetrics> => {
+    if (evalPairs.length === 0) return {};
+    const pol = await pairLogps(c, params, evalPairs, B, pad);
+    const m = dpoMetricsFromLogps(pol, refEval, {
+      beta: o.beta,
+      lossType: o.lossType,
+      labelSmoothing: o.labelSmoothing,
+    });
+    return Object.fromEntries(Object.entries(m).map(([k, v]) => [`eval_${k}`, v]));
+  };
+
+  const bar = opts.quiet ? undefined : new ProgressBar({ total, label: "dpo", start: step });
+  let last: DpoMetrics = {};
+  let acc: Record<string, number[]> = {};
+  while (step < total) {
+    const epoch = Math.floor(step / perEpoch);
+    const k = step % perEpoch;
+    const order = new HostRng(o.seed * 7919 + epoch).shuffle(train.map((_, i) => i));
+    const idx = order.slice(k * B, (k + 1) * B);
+    const batch = collatePairs(
+      idx.map((i) => train[i]),
+      { padTokenId: pad },
+    );
+    const ids = np.array(batch.ids, { dtype: np.int32 }).reshape([batch.B, batch.T]);
+    const mask = np.array(batch.mask).reshape([batch.B, batch.T]);
+    const refC = np.array(new Float32Array(idx.map((i) => refValue(refTrain, "chosen", i))));
+    const refR = np.array(new Float32Array(idx.map((i) => refValue(refTrain, "rejected", i))));
+    const lr = np.array(opt.learningRate(step), { dtype: np.float32 });
+    const r = trainStep(params, state, ids, mask, refC, refR, lr);
+    params = r.params;
+    state = r.state;
+    const loss = (await r.loss.data())[0];
+    if (!Number.isFinite(loss)) {
+      throw new Error(`dpo: loss became ${loss} at step ${step}; lower --learning-rate`);
+    }
+    const vals: Record<string, number> = { loss, grad_norm: (await r.gradNorm.data())[0] };
+    for (const [name, a] of Object.entries(r.aux as Record<string, np.Array>))
+      vals[name] = (await a.data())[0];
+    step++;
+    for (const [kk, v] of Object.entries(vals)) {
+      acc[kk] ??= [];
+      acc[kk].push(v);
+    }
+    bar?.update(step, { loss, acc: vals["rewards/accuracies"] });
+    if (step % o.logEvery === 0 || step === total) {
+      last = Object.fromEntries(Object.entries(acc).map(([kk, v]) => [kk, mean(v)]));
+      last.learning_rate = opt.learningRate(step - 1);
+      metrics.log(step, last, step / perEpoch);
+      acc = {};
+    }
+    if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < total) {
+      metrics.log(step, await evaluate(), step / perEpoch);
+    }
+    if (o.saveEvery > 0 && step % o.saveEvery === 0 && step < total) {
+      await saveCheckpoint(o.out, {
+        params,
+        optState: state,
+        trainerState: { step, epoch: step / perEpoch, config: { ...o, log: undefined } },
+      });
+    }
+  }
+  bar?.done();
+  trainStep.dispose();
+  const ev = await evaluate();
+  if (Object.keys(ev).length) metrics.log(step, ev, step / perEpoch);
+  metrics.close();
+
+  // final model in HF layout
+  const final = new CausalLM(c, params, lm.tokenizer);
+  await final.save(o.out);
+  const result: DpoResult = {
+    out: o.out,
+    data: dataPath,
+    steps: step,
+    pairs: { train: train.length, eval: evalPairs.length },
+    refCacheHit: hit,
+    refCachePath: cachePath,
+    train: last,
+    eval: ev,
+    seconds: (Date.now() - t0) / 1000,
+  };
+  writeJsonAtomic(join(o.out, "dpo_result.json"), result);
+  disposeTree(state as never);
+  final.dispose();
+  lm.dispose();
+  return result;
+}
+
+/** Drops keys whose value is undefined (so defaults apply). */
+export function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
