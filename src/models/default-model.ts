@@ -8,6 +8,10 @@ import { UserError } from "../engine/errors.js";
 const BUNDLED: Record<string, string> = {
   /** tiny GPT-2 pretrained on the movie-review corpus by `prefopt pretrain` */
   text: "text-base",
+  /** text-to-digit diffusion model (UNet + text encoder) trained by `prefopt diffusion train` */
+  image: "image-base",
+  /** MNIST digit classifier trained by `prefopt diffusion classifier` (judge and detector) */
+  "digit-classifier": "digit-classifier",
 };
 
 /** Absolute path of the bundled model of `kind` (e.g. "text"). */

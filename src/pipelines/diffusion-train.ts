@@ -1,14 +1,16 @@
 /**
  * Trains the text-to-digit diffusion model (UNet + text encoder jointly) on
- * captioned MNIST with the ε-prediction loss E‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t, c)‖²,
- * t uniform, caption dropout for classifier-free guidance, AdamW with warmup
- * and cosine decay, and an exponential moving average of the weights (the EMA
- * weights are what gets saved). All randomness comes from host generators
- * seeded by `seed`, so a run is reproducible.
+ * captioned MNIST with the ε-prediction loss
+ *   E‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t, c)‖²,  t ~ U{0, …, T−1},
+ * caption dropout for classifier-free guidance, AdamW with warmup and cosine
+ * decay, and an exponential moving average of the weights (the EMA weights
+ * are the saved model). It runs on the shared training loop (progress,
+ * metrics.jsonl, checkpoints, resume); all randomness comes from a host
+ * generator seeded by `seed` and checkpointed, so a resumed run continues the
+ * same sequence.
  */
-import { appendFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { measureSet, sampleCaptionedBatch } from "../data/digit-captions.js";
+
+import { type CaptionedDigits, measureSet, sampleCaptionedBatch } from "../data/digit-captions.js";
 import { loadMnistSplit } from "../data/mnist.js";
 import { jit, numpy as np, tree, valueAndGrad } from "../engine/jax.js";
 import { countParams, disposeTree, refTree } from "../engine/pytree.js";
@@ -25,8 +27,12 @@ import {
 import { makeSchedule, qCoefficients, qSample } from "../models/diffusion/schedule.js";
 import { tokenize } from "../models/diffusion/tokenizer.js";
 import { denoisingLoss } from "../objectives/denoising.js";
+import { type AdamState, adamw } from "../train/optimizer.js";
+import { cosineWarmup } from "../train/schedules.js";
+import { runTraining } from "../train/trainer.js";
 
 export type DiffusionTrainOptions = {
+  /** Where checkpoints, metrics.jsonl and the final model (config.json + model.safetensors) go. */
   outDir: string;
   steps?: number;
   batchSize?: number;
@@ -37,42 +43,52 @@ export type DiffusionTrainOptions = {
   captionDropout?: number;
   attributeDropout?: number;
   seed?: number;
-  config?: Partial<DiffusionConfig>;
-  /** Called after every step with (step, loss, seconds per step). */
-  onStep?: (step: number, loss: number, secPerStep: number) => void;
-  /** Save an intermediate model every this many steps (0: only at the end). */
+  resume?: boolean;
   saveEvery?: number;
+  verbose?: boolean;
+  config?: Partial<DiffusionConfig>;
 };
 
-type Adam = { m: DiffusionParams; v: DiffusionParams };
+/** The defaults of `prefopt diffusion train` (the bundled model's recipe). */
+export const DIFFUSION_TRAIN_DEFAULTS = {
+  steps: 1500,
+  batchSize: 32,
+  learningRate: 2e-3,
+  warmup: 100,
+  weightDecay: 0,
+  emaDecay: 0.995,
+  captionDropout: 0.1,
+  attributeDropout: 0.2,
+  seed: 0,
+};
+
+type State = {
+  params: DiffusionParams;
+  opt: AdamState<DiffusionParams>;
+  ema: DiffusionParams;
+  rng: HostRng;
+  data: CaptionedDigits;
+};
 
 export async function trainDiffusion(
   opts: DiffusionTrainOptions,
-): Promise<{ config: DiffusionConfig; seconds: number; finalLoss: number }> {
-  const steps = opts.steps ?? 3000;
-  const B = opts.batchSize ?? 32;
-  const lr = opts.learningRate ?? 2e-3;
-  const warmup = opts.warmup ?? 100;
-  const wd = opts.weightDecay ?? 0;
-  const emaDecay = opts.emaDecay ?? 0.995;
-  const seed = opts.seed ?? 0;
+): Promise<{ config: DiffusionConfig; seconds: number; finalLoss: number; status: string }> {
+  const o = { ...DIFFUSION_TRAIN_DEFAULTS, ...stripUndefined(opts) };
   const config = defaultDiffusionConfig(opts.config);
   const schedule = makeSchedule(config.schedule.kind, config.schedule.T);
   const L = config.text.maxLen;
   const S = config.imageSize;
-  mkdirSync(opts.outDir, { recursive: true });
-
-  const data = measureSet(loadMnistSplit().train);
-  const rng = new HostRng(seed * 7919 + 1);
-  let params = initDiffusion(makeKey(seed), config);
-  let ema = refTree(params);
-  let adam: Adam = {
-    m: mapZeros(params),
-    v: mapZeros(params),
-  };
-  console.error(
-    `diffusion: ${countParams(params)} parameters, ${data.n} training images, ${steps} steps of ${B}`,
-  );
+  const B = o.batchSize;
+  const opt = adamw({
+    learningRate: cosineWarmup({
+      peak: o.learningRate,
+      warmupSteps: Math.min(o.warmup, Math.floor(o.steps / 10)),
+      totalSteps: o.steps,
+      minRatio: 0.05,
+    }),
+    weightDecay: o.weightDecay,
+    maxGradNorm: 1,
+  });
 
   const lossFn = (
     p: DiffusionParams,
@@ -85,131 +101,126 @@ export async function trainDiffusion(
   ) => {
     const xt = qSample(x0, eps.ref, a, b);
     const text = textVectors(p.text, tok, config);
-    const pred = predictNoise(p.unet, xt, t, text, config);
-    return denoisingLoss(pred, eps);
+    return denoisingLoss(predictNoise(p.unet, xt, t, text, config), eps);
   };
-  const gradStep = jit(valueAndGrad(lossFn));
-  const update = jit(
-    (p: DiffusionParams, g: DiffusionParams, st: Adam, e: DiffusionParams, hp: np.Array) => {
-      // hp = [lr, 1 − β1^k, 1 − β2^k, emaDecay]
-      const lrNow = hp.ref.slice(0);
-      const bc1 = hp.ref.slice(1);
-      const bc2 = hp.ref.slice(2);
-      const d = hp.slice(3);
-      const b1 = 0.9;
-      const b2 = 0.999;
-      // global-norm clipping to 1
-      const leaves = flat(g);
-      let sq: np.Array = np.zeros([]);
-      for (const x of leaves) sq = sq.add(np.sum(np.square(x.ref)));
-      const scale = np.minimum(1, np.reciprocal(np.sqrt(sq).add(1e-6)));
-      const out = {
-        p: [] as np.Array[],
-        m: [] as np.Array[],
-        v: [] as np.Array[],
-        e: [] as np.Array[],
-      };
-      const ps = flat(p);
-      const ms = flat(st.m);
-      const vs = flat(st.v);
-      const es = flat(e);
-      for (let i = 0; i < ps.length; i++) {
-        const gi = leaves[i].mul(scale.ref);
-        const m = ms[i].mul(b1).add(gi.ref.mul(1 - b1));
-        const v = vs[i].mul(b2).add(np.square(gi).mul(1 - b2));
-        const stepv = m.ref.div(bc1.ref).div(np.sqrt(v.ref.div(bc2.ref)).add(1e-8));
-        let pi = ps[i].sub(stepv.mul(lrNow.ref));
-        if (wd > 0) pi = pi.sub(pi.ref.mul(lrNow.ref.mul(wd)));
-        const ei = es[i].mul(d.ref).add(pi.ref.mul(d.ref.mul(-1).add(1)));
-        out.p.push(pi);
-        out.m.push(m);
-        out.v.push(v);
-        out.e.push(ei);
-      }
-      scale.dispose();
-      lrNow.dispose();
-      bc1.dispose();
-      bc2.dispose();
-      d.dispose();
-      return out;
+  const trainStep = jit(
+    (
+      p: DiffusionParams,
+      st: AdamState<DiffusionParams>,
+      ema: DiffusionParams,
+      x0: np.Array,
+      eps: np.Array,
+      tok: np.Array,
+      t: np.Array,
+      a: np.Array,
+      b: np.Array,
+      lr: np.Array,
+      decay: np.Array,
+    ) => {
+      const [loss, grads] = valueAndGrad(lossFn)(tree.ref(p), x0, eps, tok, t, a, b);
+      const r = opt.step(p, grads, st, lr);
+      // EMA: e ← d·e + (1 − d)·θ
+      const newEma = tree.map(
+        (e: np.Array, q: np.Array) => e.mul(decay.ref).add(q.mul(np.subtract(1, decay.ref))),
+        ema,
+        tree.ref(r.params),
+      ) as DiffusionParams;
+      decay.dispose();
+      return { loss, params: r.params, opt: r.state, ema: newEma, gradNorm: r.gradNorm };
     },
   );
 
-  const metricsPath = join(opts.outDir, "metrics.jsonl");
-  const t0 = performance.now();
-  let last = t0;
-  let finalLoss = Number.NaN;
-  let avg = 0;
-  for (let step = 1; step <= steps; step++) {
-    const batch = sampleCaptionedBatch(data, B, rng, {
-      captionDropout: opts.captionDropout ?? 0.1,
-      attributeDropout: opts.attributeDropout ?? 0.2,
-    });
-    const epsHost = new Float32Array(B * S * S);
-    for (let i = 0; i < epsHost.length; i++) epsHost[i] = rng.normal();
-    const ts = new Int32Array(B);
-    for (let i = 0; i < B; i++) ts[i] = rng.int(schedule.T);
-    const { a, b } = qCoefficients(schedule, ts);
-    const tok = tokenize(batch.captions, config.vocab, L);
-    const [lossArr, grads] = gradStep(
-      refTree(params),
-      np.array(batch.pixels).reshape([B, S, S, 1]),
-      np.array(epsHost).reshape([B, S, S, 1]),
-      np.array(tok, { dtype: np.int32 }).reshape([B, L]),
-      np.array(Float32Array.from(ts)),
-      np.array(a),
-      np.array(b),
-    );
-    const loss = (await lossArr.data())[0];
-    const lrNow =
-      lr *
-      Math.min(1, step / warmup) *
-      (0.5 * (1 + Math.cos((Math.PI * step) / steps)) * 0.95 + 0.05);
-    const d = Math.min(emaDecay, (1 + step) / (10 + step));
-    const hp = np.array(new Float32Array([lrNow, 1 - 0.9 ** step, 1 - 0.999 ** step, d]));
-    const out = update(params, grads, adam, ema, hp);
-    params = unflat(params, out.p);
-    adam = { m: unflat(params, out.m), v: unflat(params, out.v) };
-    ema = unflat(params, out.e);
-    finalLoss = loss;
-    avg = step === 1 ? loss : 0.98 * avg + 0.02 * loss;
-    const now = performance.now();
-    const sec = (now - last) / 1000;
-    last = now;
-    if (step % 10 === 0 || step === steps) {
-      appendFileSync(
-        metricsPath,
-        `${JSON.stringify({ step, loss, loss_avg: avg, lr: lrNow, sec_per_step: sec, elapsed_s: (now - t0) / 1000 })}\n`,
+  let data: CaptionedDigits | null = null;
+  const result = await runTraining<State>({
+    outDir: opts.outDir,
+    totalSteps: o.steps,
+    resume: o.resume ?? true,
+    saveEvery: o.saveEvery ?? 250,
+    keepCheckpoints: 1,
+    label: "diffusion",
+    verbose: o.verbose ?? true,
+    config: { ...o, config },
+    init: () => {
+      data ??= measureSet(loadMnistSplit().train);
+      const params = initDiffusion(makeKey(o.seed), config);
+      if (o.verbose !== false) {
+        process.stderr.write(
+          `diffusion: ${countParams(params)} parameters, ${data.n} training images, ${o.steps} steps of ${B}\n`,
+        );
+      }
+      const ema = refTree(params);
+      return {
+        params,
+        opt: opt.init(refTree(params)),
+        ema,
+        rng: new HostRng(o.seed * 7919 + 1),
+        data,
+      };
+    },
+    step: async (s, step) => {
+      const batch = sampleCaptionedBatch(s.data, B, s.rng, {
+        captionDropout: o.captionDropout,
+        attributeDropout: o.attributeDropout,
+      });
+      const epsHost = new Float32Array(B * S * S);
+      for (let i = 0; i < epsHost.length; i++) epsHost[i] = s.rng.normal();
+      const ts = new Int32Array(B);
+      for (let i = 0; i < B; i++) ts[i] = s.rng.int(schedule.T);
+      const { a, b } = qCoefficients(schedule, ts);
+      const tok = tokenize(batch.captions, config.vocab, L);
+      // warm the average up quickly: d = min(decay, (1 + k)/(10 + k))
+      const d = Math.min(o.emaDecay, (1 + step) / (10 + step));
+      const out = trainStep(
+        s.params,
+        s.opt,
+        s.ema,
+        np.array(batch.pixels).reshape([B, S, S, 1]),
+        np.array(epsHost).reshape([B, S, S, 1]),
+        np.array(tok, { dtype: np.int32 }).reshape([B, L]),
+        np.array(Float32Array.from(ts)),
+        np.array(a),
+        np.array(b),
+        np.array(opt.learningRate(step), { dtype: np.float32 }),
+        np.array(d, { dtype: np.float32 }),
       );
-      // force the parameter update so memory never queues up
-      await flat(params)[0].ref.data();
-    }
-    opts.onStep?.(step, loss, sec);
-    if (opts.saveEvery && step % opts.saveEvery === 0 && step < steps) {
-      await saveDiffusion(opts.outDir, { config, params: ema }, { step: String(step) });
-    }
-  }
+      s.params = out.params;
+      s.opt = out.opt;
+      s.ema = out.ema;
+      const loss = (await out.loss.data())[0];
+      const gradNorm = (await out.gradNorm.data())[0];
+      return { loss, grad_norm: gradNorm, lr: opt.learningRate(step) };
+    },
+    snapshot: (s) => ({
+      params: s.params,
+      optState: { opt: s.opt, ema: s.ema },
+      host: { rng: s.rng.state },
+    }),
+    restore: (s, loaded) => {
+      disposeTree(s.params);
+      disposeTree(s.opt);
+      disposeTree(s.ema);
+      s.params = loaded.params as DiffusionParams;
+      const os = loaded.optState as { opt: AdamState<DiffusionParams>; ema: DiffusionParams };
+      s.opt = os.opt;
+      s.ema = os.ema;
+      const host = loaded.host as { rng?: number } | undefined;
+      if (host?.rng !== undefined) s.rng.state = host.rng;
+      return s;
+    },
+  });
+  const s = result.state;
   await saveDiffusion(
     opts.outDir,
-    { config, params: ema },
-    { step: String(steps), seed: String(seed) },
+    { config, params: s.ema },
+    { step: String(result.step), seed: String(o.seed) },
   );
-  disposeTree(params);
-  disposeTree(ema);
-  disposeTree(adam);
-  return { config, seconds: (performance.now() - t0) / 1000, finalLoss };
+  disposeTree(s.params);
+  disposeTree(s.opt);
+  disposeTree(s.ema);
+  const finalLoss = Number(result.lastLog?.loss ?? Number.NaN);
+  return { config, seconds: result.seconds, finalLoss, status: result.status };
 }
 
-function flat(t: unknown): np.Array[] {
-  return tree.leaves(t as tree.JsTree<np.Array>) as np.Array[];
-}
-function unflat<T>(like: T, leaves: np.Array[]): T {
-  const [, def] = tree.flatten(like as tree.JsTree<np.Array>);
-  return tree.unflatten(def, leaves) as T;
-}
-function mapZeros(t: DiffusionParams): DiffusionParams {
-  return unflat(
-    t,
-    flat(t).map((x) => np.zeros(x.shape)),
-  );
+function stripUndefined<T extends object>(x: T): Partial<T> {
+  return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,7 +1,13 @@
 /** Every command group of the CLI; add one line per group. */
 import type { Command } from "commander";
+import { registerDiffusion } from "./diffusion.js";
 import { registerLM } from "./lm.js";
+import { registerVerify } from "./verify.js";
+import { registerViz } from "./viz.js";
 
 export function registerCommands(program: Command): void {
+  registerDiffusion(program);
   registerLM(program);
+  registerVerify(program);
+  registerViz(program);
 }

@@ -37,7 +37,7 @@ export type DiffusionModel = { config: DiffusionConfig; params: DiffusionParams 
 /** The default laptop-scale configuration (about 1 M parameters). */
 export function defaultDiffusionConfig(over: Partial<DiffusionConfig> = {}): DiffusionConfig {
   const vocab = over.vocab ?? defaultVocabulary();
-  const condDim = 128;
+  const condDim = over.unet?.condDim ?? 128;
   return {
     modelType: "prefopt-text-to-digit",
     imageSize: 28,

@@ -1,0 +1,164 @@
+/**
+ * `prefopt diffusion train | sample | sdedit | eval | classifier`: the
+ * text-to-digit diffusion model, its sampler, and the digit classifier that
+ * judges it.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { UserError } from "../../engine/errors.js";
+import { initEngine } from "../../engine/init.js";
+import { defaultModelDir } from "../../models/default-model.js";
+import { generateImages } from "../../models/diffusion/generate.js";
+import { loadDiffusion } from "../../models/diffusion/model.js";
+import { sdedit } from "../../models/diffusion/sdedit.js";
+import { DIFFUSION_TRAIN_DEFAULTS, trainDiffusion } from "../../pipelines/diffusion-train.js";
+import { writeImageGrid } from "../../report/image-grid.js";
+import { readGrayPng, writeGrayPng } from "../../report/png.js";
+import { parseInteger, parseNumber } from "../options.js";
+
+function parseMethod(v: string): "ddpm" | "ddim" {
+  if (v !== "ddpm" && v !== "ddim")
+    throw new UserError(`--sampler: expected ddpm or ddim, got "${v}"`);
+  return v;
+}
+
+async function writeOutputs(
+  images: Float32Array,
+  n: number,
+  o: { out?: string; outDir?: string },
+  prefix = "sample",
+) {
+  const S = 28;
+  if (o.outDir) {
+    mkdirSync(o.outDir, { recursive: true });
+    for (let i = 0; i < n; i++) {
+      writeGrayPng(
+        join(o.outDir, `${prefix}-${String(i).padStart(3, "0")}.png`),
+        images.subarray(i * S * S, (i + 1) * S * S),
+        S,
+        S,
+      );
+    }
+    console.log(`wrote ${n} images to ${o.outDir}`);
+  }
+  if (o.out || !o.outDir) {
+    const path = o.out ?? "grid.png";
+    writeImageGrid(path, images, n, S, S, { scale: 3 });
+    console.log(`wrote ${path}`);
+  }
+}
+
+export function registerDiffusion(program: Command): void {
+  const diffusion = program
+    .command("diffusion")
+    .description(
+      "Text-to-digit diffusion: train the model, sample from it, edit images (SDEdit), evaluate it.",
+    );
+  const d = DIFFUSION_TRAIN_DEFAULTS;
+
+  diffusion
+    .command("train")
+    .description(
+      "Train the UNet + text encoder on captioned MNIST (rebuilds the bundled base model).",
+    )
+    .option(
+      "--out <dir>",
+      "model directory to write (checkpoints, metrics.jsonl, config.json, model.safetensors)",
+      defaultModelDir("image"),
+    )
+    .option("--steps <n>", "optimiser steps", parseInteger, d.steps)
+    .option("--batch-size <n>", "images per step", parseInteger, d.batchSize)
+    .option("--lr <x>", "peak learning rate", parseNumber, d.learningRate)
+    .option("--warmup <n>", "warm-up steps", parseInteger, d.warmup)
+    .option("--ema <x>", "EMA decay of the saved weights", parseNumber, d.emaDecay)
+    .option(
+      "--caption-dropout <p>",
+      "probability of the null caption",
+      parseNumber,
+      d.captionDropout,
+    )
+    .option("--seed <n>", "random seed", parseInteger, d.seed)
+    .option("--save-every <n>", "checkpoint every n steps", parseInteger, 250)
+    .option("--no-resume", "start from scratch even if a checkpoint exists")
+    .action(async (o) => {
+      await initEngine();
+      const r = await trainDiffusion({
+        outDir: o.out,
+        steps: o.steps,
+        batchSize: o.batchSize,
+        learningRate: o.lr,
+        warmup: o.warmup,
+        emaDecay: o.ema,
+        captionDropout: o.captionDropout,
+        seed: o.seed,
+        saveEvery: o.saveEvery,
+        resume: o.resume,
+      });
+      console.log(
+        `wrote ${o.out} (${r.status}) in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(4)}`,
+      );
+    });
+
+  diffusion
+    .command("sample")
+    .description('Generate digits from a text prompt, e.g. --prompt "a thick 7 leaning right".')
+    .requiredOption("--prompt <text>", "the caption to draw")
+    .option("--model <dir>", "diffusion model directory (default: the bundled base model)")
+    .option("--n <n>", "number of images", parseInteger, 16)
+    .option("--seed <n>", "random seed (same seed, same images)", parseInteger, 0)
+    .option("--steps <k>", "denoising steps", parseInteger, 50)
+    .option("--guidance <g>", "classifier-free guidance scale", parseNumber, 3)
+    .option("--negative <text>", "negative prompt (replaces the null prompt in guidance)")
+    .option("--sampler <name>", "ddim or ddpm", parseMethod, "ddim")
+    .option("--eta <x>", "DDIM stochasticity η", parseNumber, 0)
+    .option("--out <file>", "grid PNG to write (default grid.png when --out-dir is not given)")
+    .option("--out-dir <dir>", "write each image as its own 28×28 grayscale PNG")
+    .action(async (o) => {
+      await initEngine();
+      const model = loadDiffusion(o.model ?? defaultModelDir("image"));
+      const images = await generateImages(model, o.prompt, o.n, {
+        seed: o.seed,
+        steps: o.steps,
+        guidance: o.guidance,
+        negativePrompt: o.negative,
+        method: o.sampler,
+        eta: o.eta,
+      });
+      await writeOutputs(images, o.n, o);
+    });
+
+  diffusion
+    .command("sdedit")
+    .description("Edit images under a new prompt (SDEdit): noise them to a strength, then denoise.")
+    .argument("<images...>", "28×28 grayscale PNGs (white on black)")
+    .requiredOption("--prompt <text>", "the new caption")
+    .option("--model <dir>", "diffusion model directory (default: the bundled base model)")
+    .option("--strength <s>", "fraction of the diffusion to redo, in (0, 1]", parseNumber, 0.75)
+    .option("--negative <text>", "negative prompt")
+    .option("--seed <n>", "random seed", parseInteger, 0)
+    .option("--steps <k>", "denoising steps over the full schedule", parseInteger, 50)
+    .option("--guidance <g>", "classifier-free guidance scale", parseNumber, 3)
+    .option("--out <file>", "grid PNG to write")
+    .option("--out-dir <dir>", "write each edited image as its own PNG")
+    .action(async (files: string[], o) => {
+      await initEngine();
+      const model = loadDiffusion(o.model ?? defaultModelDir("image"));
+      const S = model.config.imageSize;
+      const pixels = new Float32Array(files.length * S * S);
+      files.forEach((f, i) => {
+        const img = readGrayPng(f);
+        if (img.width !== S || img.height !== S)
+          throw new UserError(`${f}: image is ${img.width}×${img.height}, expected ${S}×${S}`);
+        pixels.set(img.pixels, i * S * S);
+      });
+      const out = await sdedit(model, pixels, o.prompt, {
+        strength: o.strength,
+        negativePrompt: o.negative,
+        seed: o.seed,
+        steps: o.steps,
+        guidance: o.guidance,
+      });
+      await writeOutputs(out, files.length, o, "edit");
+    });
+}
