@@ -312,7 +312,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
 
   // optimiser and schedule
   const perEpoch = Math.max(1, Math.floor(train.length / B));
-  const total = o.maxSteps ?? o.epochs * perEpoch;
+  const total = o.maxSteps ?? Math.max(1, Math.round(o.epochs * perEpoch));
   const schedule = linearWarmupDecay({
     peak: o.learningRate,
     warmupSteps: Math.min(o.warmupSteps, total),

@@ -192,7 +192,7 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
   if (train.length === 0) throw new UserError(`${dataPath}: no training pairs`);
   const B = Math.min(o.batchSize, train.length);
   const perEpoch = Math.max(1, Math.floor(train.length / B));
-  const total = o.maxSteps ?? o.epochs * perEpoch;
+  const total = o.maxSteps ?? Math.max(1, Math.round(o.epochs * perEpoch));
   const opt = adamw({
     learningRate: linearWarmupDecay({
       peak: o.learningRate,

@@ -2,12 +2,14 @@
 import type { Command } from "commander";
 import { registerDiffusion } from "./diffusion.js";
 import { registerLM } from "./lm.js";
+import { registerPreference } from "./preference.js";
 import { registerVerify } from "./verify.js";
 import { registerViz } from "./viz.js";
 
 export function registerCommands(program: Command): void {
   registerDiffusion(program);
   registerLM(program);
+  registerPreference(program);
   registerVerify(program);
   registerViz(program);
 }
