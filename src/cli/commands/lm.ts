@@ -1,9 +1,11 @@
 /** `prefopt pretrain`, `prefopt sft`, `prefopt generate`: the language-model commands. */
 import type { Command } from "commander";
+import { loadSFTJsonl, positiveReviewSFT } from "../../data/sft-data.js";
 import { initEngine } from "../../engine/init.js";
 import { defaultModelDir } from "../../models/default-model.js";
 import { CausalLM } from "../../models/lm/causal-lm.js";
 import { PRETRAIN_DEFAULTS, pretrain } from "../../pipelines/pretrain.js";
+import { SFT_DEFAULTS, sft } from "../../pipelines/sft.js";
 import { parseInteger, parseNumber } from "../options.js";
 
 export function registerLM(program: Command): void {
@@ -57,6 +59,44 @@ export function registerLM(program: Command): void {
       );
       console.log("samples:");
       for (const s of r.samples) console.log(`  ${s}`);
+    });
+
+  const sd = SFT_DEFAULTS;
+  program
+    .command("sft")
+    .description(
+      "Supervised fine-tuning on TRL JSONL ({prompt, completion} or {messages}; loss on completions only). " +
+        "Without --data: the built-in positive-review set (preferred-FT of the text world).",
+    )
+    .option("--model <dir>", "model directory to start from (default: the bundled text model)")
+    .option("--data <file.jsonl>", "training data in TRL format")
+    .option("--examples <n>", "size of the built-in set when no --data", parseInteger, 2000)
+    .requiredOption("--out <dir>", "output directory (model, checkpoints, metrics.jsonl)")
+    .option("--epochs <n>", "passes over the data", parseNumber, sd.epochs)
+    .option("--steps <n>", "optimiser steps (overrides --epochs)", parseInteger)
+    .option("--batch-size <n>", "examples per step", parseInteger, sd.batchSize)
+    .option("--lr <x>", "peak learning rate", parseNumber, sd.lr)
+    .option("--max-length <n>", "tokens per example at most", parseInteger, sd.maxLength)
+    .option("--save-every <n>", "checkpoint every n steps", parseInteger, sd.saveEvery)
+    .option("--seed <n>", "random seed", parseInteger, sd.seed)
+    .option("--resume", "continue from the latest checkpoint in --out")
+    .action(async (o) => {
+      const examples = o.data ? loadSFTJsonl(o.data) : positiveReviewSFT(o.examples, o.seed + 7);
+      const r = await sft({
+        model: o.model ?? defaultModelDir("text"),
+        examples,
+        out: o.out,
+        epochs: o.epochs,
+        steps: o.steps,
+        batchSize: o.batchSize,
+        lr: o.lr,
+        maxLength: o.maxLength,
+        saveEvery: o.saveEvery,
+        seed: o.seed,
+        resume: o.resume,
+      });
+      const ev = r.evalLoss === null ? "" : `, eval loss ${r.evalLoss.toFixed(4)}`;
+      console.log(`wrote ${r.out}: ${r.steps} steps, train loss ${r.trainLoss.toFixed(4)}${ev}`);
     });
 
   program

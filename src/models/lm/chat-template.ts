@@ -1,8 +1,8 @@
 /**
  * Chat templates: the Jinja template of `tokenizer_config.json`
  * (`chat_template`) rendered with @huggingface/jinja, with the variables
- * transformers passes (messages, add_generation_prompt, bos/eos tokens,
- * raise_exception).
+ * transformers passes (messages, add_generation_prompt, bos/eos tokens;
+ * raise_exception is built into the renderer).
  */
 import { Template } from "@huggingface/jinja";
 import { UserError } from "../../engine/errors.js";
@@ -39,9 +39,6 @@ export function renderChatTemplate(
       add_generation_prompt: opts.addGenerationPrompt ?? false,
       bos_token: opts.bosToken ?? "",
       eos_token: opts.eosToken ?? "",
-      raise_exception: (msg: string) => {
-        throw new UserError(`${opts.source ?? "chat_template"}: ${msg}`);
-      },
     });
   } catch (err) {
     if (err instanceof UserError) throw err;

@@ -1,0 +1,206 @@
+/**
+ * Supervised fine-tuning (TRL's SFTTrainer, completion-only loss): minimise
+ * the mean NLL of completion tokens given their prompts,
+ * L = −Σ_b Σ_{t ∈ completion_b} log π_θ(x_t | x_<t) / Σ_b |completion_b|,
+ * with AdamW and a linear warm-up/decay schedule. The shared training loop
+ * gives progress, metrics.jsonl, checkpoints and resume; the result is a
+ * Hugging Face model directory in `out`.
+ */
+import { join } from "node:path";
+import { type SFTExample, tokenizeSFT } from "../data/sft-data.js";
+import { UserError } from "../engine/errors.js";
+import { initEngine } from "../engine/init.js";
+import { jit, numpy as np, valueAndGrad } from "../engine/jax.js";
+import { disposeTree, refTree } from "../engine/pytree.js";
+import { HostRng } from "../engine/random.js";
+import { CausalLM } from "../models/lm/causal-lm.js";
+import type { LMConfig } from "../models/lm/config.js";
+import { collatePromptCompletion, maskedNLL } from "../models/lm/logprobs.js";
+import type { LMParams } from "../models/lm/params.js";
+import { type AdamState, adamw, decayMatrices } from "../train/optimizer.js";
+import { linearWarmupDecay } from "../train/schedules.js";
+import { runTraining } from "../train/trainer.js";
+
+export type SftOptions = {
+  /** Model directory to start from. */
+  model: string;
+  examples: SFTExample[];
+  out: string;
+  epochs?: number;
+  /** Overrides epochs. */
+  steps?: number;
+  batchSize?: number;
+  lr?: number;
+  warmupRatio?: number;
+  weightDecay?: number;
+  maxLength?: number;
+  /** Share of examples held out for eval/loss (default 0.05, none below 20 examples). */
+  evalFraction?: number;
+  seed?: number;
+  resume?: boolean;
+  saveEvery?: number;
+  logEvery?: number;
+  verbose?: boolean;
+};
+
+export const SFT_DEFAULTS = {
+  epochs: 1,
+  batchSize: 8,
+  lr: 1e-4,
+  warmupRatio: 0.05,
+  weightDecay: 0.0,
+  maxLength: 256,
+  evalFraction: 0.05,
+  seed: 0,
+  saveEvery: 100,
+  logEvery: 10,
+};
+
+export type SftResult = {
+  steps: number;
+  seconds: number;
+  trainLoss: number;
+  evalLoss: number | null;
+  out: string;
+};
+
+type Row = { prompt: number[]; completion: number[] };
+type State = { params: LMParams; opt: AdamState<LMParams>; epoch: number; cursor: number };
+
+export async function sft(opts: SftOptions): Promise<SftResult> {
+  const o = { ...SFT_DEFAULTS, ...opts };
+  await initEngine();
+  const lm = await CausalLM.load(o.model);
+  const c: LMConfig = lm.config;
+  const tok = lm.tokenizer;
+  const maxLength = Math.min(o.maxLength, c.maxPositions);
+  const rows: Row[] = o.examples
+    .map((e) => tokenizeSFT(e, tok))
+    .filter((r) => r.completion.length > 0);
+  if (rows.length === 0) throw new UserError("sft: no example has a non-empty completion");
+  const rng = new HostRng(o.seed);
+  const shuffled = rng.shuffle(rows);
+  const nEval = rows.length >= 20 ? Math.max(1, Math.round(rows.length * o.evalFraction)) : 0;
+  const evalRows = shuffled.slice(0, Math.min(nEval, 64));
+  const trainRows = shuffled.slice(nEval);
+  const B = Math.min(o.batchSize, trainRows.length);
+  const T = Math.min(
+    maxLength,
+    Math.max(2, ...rows.map((r) => r.prompt.length + r.completion.length)),
+  );
+  const totalSteps = o.steps ?? Math.max(1, Math.ceil((trainRows.length * o.epochs) / B));
+  const pad = tok.padTokenId ?? tok.eosTokenId ?? 0;
+
+  const schedule = linearWarmupDecay({
+    peak: o.lr,
+    warmupSteps: Math.round(totalSteps * o.warmupRatio),
+    totalSteps,
+  });
+  const opt = adamw({
+    learningRate: schedule,
+    weightDecay: o.weightDecay,
+    maxGradNorm: 1,
+    decayMask: decayMatrices,
+  });
+  const step = jit(
+    (p: LMParams, s: AdamState<LMParams>, ids: np.Array, mask: np.Array, lr: np.Array) => {
+      const [loss, grads] = valueAndGrad((pp: LMParams) => maskedNLL(c, pp, ids, mask))(refTree(p));
+      const r = opt.step(p, grads, s, lr);
+      return [loss, r.params, r.state] as const;
+    },
+  );
+  const batchArrays = (batch: Row[]) => {
+    const b = collatePromptCompletion(batch, pad, { maxLength, padTo: T });
+    return [
+      np.array(b.ids, { shape: [b.B, b.T], dtype: np.int32 }),
+      np.array(b.completionMask, { shape: [b.B, b.T], dtype: np.float32 }),
+    ] as const;
+  };
+  const orderOf = (epoch: number) =>
+    new HostRng(o.seed * 1_000_003 + epoch + 1).shuffle(
+      Array.from({ length: trainRows.length }, (_, i) => i),
+    );
+  let order = orderOf(0);
+  let orderEpoch = 0;
+
+  const result = await runTraining<State>({
+    outDir: o.out,
+    totalSteps,
+    resume: o.resume,
+    logEvery: o.logEvery,
+    saveEvery: o.saveEvery,
+    label: "sft",
+    verbose: o.verbose,
+    config: { ...o, examples: o.examples.length, model: o.model },
+    init: () => {
+      const params = refTree(lm.params);
+      return { params, opt: opt.init(refTree(params)), epoch: 0, cursor: 0 };
+    },
+    async step(s, i) {
+      const batch: Row[] = [];
+      while (batch.length < B) {
+        if (s.cursor >= trainRows.length) {
+          s.epoch++;
+          s.cursor = 0;
+        }
+        if (orderEpoch !== s.epoch) {
+          order = orderOf(s.epoch);
+          orderEpoch = s.epoch;
+        }
+        batch.push(trainRows[order[s.cursor++]]);
+      }
+      const [ids, mask] = batchArrays(batch);
+      const lr = opt.learningRate(i);
+      const [lossA, p2, s2] = step(s.params, s.opt, ids, mask, np.array(lr, { dtype: np.float32 }));
+      s.params = p2 as LMParams;
+      s.opt = s2 as AdamState<LMParams>;
+      const loss = (await (lossA as np.Array).data())[0];
+      return { loss, lr, epoch: s.epoch + s.cursor / trainRows.length };
+    },
+    evaluate:
+      evalRows.length > 0
+        ? async (s) => {
+            let total = 0;
+            let n = 0;
+            for (let k = 0; k < evalRows.length; k += B) {
+              const batch = evalRows.slice(k, k + B);
+              const [ids, mask] = batchArrays(batch);
+              const cnt = batch.reduce((a, r) => a + Math.min(r.completion.length, maxLength), 0);
+              total += (await maskedNLL(c, refTree(s.params), ids, mask).data())[0] * cnt;
+              n += cnt;
+            }
+            return { loss: total / Math.max(1, n) };
+          }
+        : undefined,
+    snapshot: (s) => ({
+      params: s.params,
+      optState: s.opt,
+      host: { epoch: s.epoch, cursor: s.cursor },
+    }),
+    restore(s, loaded) {
+      disposeTree(s.params);
+      disposeTree(s.opt as unknown as LMParams);
+      s.params = loaded.params as LMParams;
+      s.opt = loaded.optState as AdamState<LMParams>;
+      const h = loaded.host as { epoch: number; cursor: number } | undefined;
+      if (h) {
+        s.epoch = h.epoch;
+        s.cursor = h.cursor;
+      }
+      return s;
+    },
+  });
+  const tuned = new CausalLM(c, result.state.params, tok);
+  await tuned.save(o.out);
+  disposeTree(result.state.opt as unknown as LMParams);
+  tuned.dispose();
+  lm.dispose();
+  const trainLoss = Number(result.lastLog?.loss ?? Number.NaN);
+  return {
+    steps: result.step,
+    seconds: result.seconds,
+    trainLoss,
+    evalLoss: result.lastEval ? (result.lastEval as Record<string, number>)["eval/loss"] : null,
+    out: join(o.out),
+  };
+}
