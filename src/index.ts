@@ -1,5 +1,9 @@
 /** prefopt: the public library API. */
 
+// language models (GPT-2, LLaMA in Hugging Face layout)
+export { bpeTokenizerJSON, trainBPE } from "./data/bpe.js";
+export { movieReviewCorpus, reviewSentence } from "./data/movie-reviews.js";
+export { loadSFTJsonl, positiveReviewSFT, type SFTExample, tokenizeSFT } from "./data/sft-data.js";
 // engine I/O: safetensors, atomic writes
 export { writeFileAtomic, writeJsonAtomic } from "./engine/atomic.js";
 export { UserError } from "./engine/errors.js";
@@ -16,6 +20,27 @@ export {
   toHost,
   writeSafetensors,
 } from "./engine/safetensors.js";
+export { defaultModelDir } from "./models/default-model.js";
+export { CausalLM } from "./models/lm/causal-lm.js";
+export { type ChatMessage, renderChatTemplate } from "./models/lm/chat-template.js";
+export {
+  configFromHF,
+  configToHF,
+  gpt2Config,
+  type LMConfig,
+  llamaConfig,
+} from "./models/lm/config.js";
+export { type ForwardOptions, forward, type KVCache, lmLogits } from "./models/lm/forward.js";
+export { type GenerateOptions, generateIds } from "./models/lm/generate.js";
+export { loadPretrained, savePretrained } from "./models/lm/hf.js";
+export {
+  collatePromptCompletion,
+  maskedNLL,
+  nextTokenLogProbs,
+  sequenceLogProbs,
+} from "./models/lm/logprobs.js";
+export { initParams, type LMParams } from "./models/lm/params.js";
+export { LMTokenizer } from "./models/lm/tokenizer.js";
 // objectives (DESIGN §1)
 export { bradleyTerryLoss } from "./objectives/bradley-terry.js";
 export { denoisingErrors, denoisingLoss } from "./objectives/denoising.js";
@@ -25,6 +50,8 @@ export { duoLoss, outputPreservationLoss } from "./objectives/duo.js";
 export { esdTarget } from "./objectives/esd.js";
 export { klDivergence, klOptimum, klRegularisedObjective } from "./objectives/optimum.js";
 export { type PreferenceLossType, preferenceLoss } from "./objectives/preference-loss.js";
+export { type PretrainOptions, pretrain } from "./pipelines/pretrain.js";
+export { type SftOptions, sft } from "./pipelines/sft.js";
 export {
   latestCheckpoint,
   loadCheckpoint,
@@ -32,7 +59,6 @@ export {
   type TrainerState,
 } from "./train/checkpoint.js";
 export { MetricsLogger, readMetrics } from "./train/metrics.js";
-
 export {
   type AdamState,
   type AdamwOptions,
