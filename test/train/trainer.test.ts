@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -354,6 +355,40 @@ describe("checkpoints", () => {
     assert.equal(back.trainerState.step, 30);
     assert.deepEqual(back.trainerState.host, { rng: 30 });
     back.optState.mu.layer[0].w.dispose();
+  });
+});
+
+describe("checkpoints under kill -9", () => {
+  test("a process killed while saving leaves only complete checkpoints", async () => {
+    const dir = join(root, "killed");
+    for (const delayMs of [150, 400]) {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "test/fixtures/checkpoint-writer.ts", dir],
+        {
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", () => resolve());
+        child.on("exit", (code) => reject(new Error(`writer exited early (${code})`)));
+      });
+      await new Promise((r) => setTimeout(r, delayMs));
+      child.kill("SIGKILL");
+      await new Promise((r) => child.on("exit", r));
+      const all = listCheckpoints(dir);
+      assert.ok(all.length >= 1);
+      for (const { dir: ck, step } of all) {
+        const back = loadCheckpoint(
+          ck,
+          { w: np.zeros([512, 512]) },
+          { count: np.zeros([], { dtype: np.int32 }) },
+        );
+        const w = await back.params.w.data();
+        assert.ok(w[0] === step && w[w.length - 1] === step, `${ck} holds step ${w[0]}`);
+        assert.equal((await back.optState.count.data())[0], step);
+      }
+    }
   });
 });
 
