@@ -41,6 +41,9 @@ export type SftOptions = {
   saveEvery?: number;
   logEvery?: number;
   verbose?: boolean;
+  /** Stop like an interrupt (checkpoint, no final eval) once this many steps are done. */
+  stopAfter?: number;
+  signal?: AbortSignal;
 };
 
 export const SFT_DEFAULTS = {
@@ -123,7 +126,10 @@ export async function sft(opts: SftOptions): Promise<SftResult> {
   let order = orderOf(0);
   let orderEpoch = 0;
 
+  const stop = new AbortController();
+  o.signal?.addEventListener("abort", () => stop.abort());
   const result = await runTraining<State>({
+    signal: stop.signal,
     outDir: o.out,
     totalSteps,
     resume: o.resume,
@@ -131,7 +137,13 @@ export async function sft(opts: SftOptions): Promise<SftResult> {
     saveEvery: o.saveEvery,
     label: "sft",
     verbose: o.verbose,
-    config: { ...o, examples: o.examples.length, model: o.model },
+    config: {
+      ...o,
+      examples: o.examples.length,
+      model: o.model,
+      stopAfter: undefined,
+      signal: undefined,
+    },
     init: () => {
       const params = refTree(lm.params);
       return { params, opt: opt.init(refTree(params)), epoch: 0, cursor: 0 };
@@ -155,6 +167,7 @@ export async function sft(opts: SftOptions): Promise<SftResult> {
       s.params = p2 as LMParams;
       s.opt = s2 as AdamState<LMParams>;
       const loss = (await (lossA as np.Array).data())[0];
+      if (o.stopAfter !== undefined && i + 1 >= o.stopAfter) stop.abort();
       return { loss, lr, epoch: s.epoch + s.cursor / trainRows.length };
     },
     evaluate:
