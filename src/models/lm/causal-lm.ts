@@ -55,9 +55,18 @@ export class CausalLM {
         );
       }
     }
+    this.#checkLength(ids.length);
     const x = np.array([ids], { dtype: np.int32 });
     const { logits } = forward(this.config, refTree(this.params), x);
     return new Float32Array((await logits.data()) as Float32Array);
+  }
+
+  #checkLength(n: number): void {
+    if (this.config.modelType === "gpt2" && n > this.config.maxPositions) {
+      throw new UserError(
+        `${n} tokens exceed the model's context of ${this.config.maxPositions} positions (config.json n_positions)`,
+      );
+    }
   }
 
   /** Prompt ids as generation sees them: the tokenizer's encoding, or BOS alone for an empty prompt. */
@@ -78,7 +87,9 @@ export class CausalLM {
   /** `opts.n` continuations of `prompt`, sampled in one batch. */
   async generateMany(prompt: string, opts: GenerateOptions = {}): Promise<string[]> {
     const eos = opts.eosTokenId ?? this.tokenizer.eosTokenId ?? this.config.eosTokenId;
-    const rows = await generateIds(this.config, this.params, this.promptIds(prompt), {
+    const ids = this.promptIds(prompt);
+    this.#checkLength(ids.length);
+    const rows = await generateIds(this.config, this.params, ids, {
       ...opts,
       eosTokenId: eos,
     });
