@@ -6,12 +6,16 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { writeFileAtomic } from "../../engine/atomic.js";
 import { UserError } from "../../engine/errors.js";
 import { initEngine } from "../../engine/init.js";
+import { evaluatePromptFollowing } from "../../eval/diffusion-eval.js";
 import { defaultModelDir } from "../../models/default-model.js";
 import { generateImages } from "../../models/diffusion/generate.js";
 import { loadDiffusion } from "../../models/diffusion/model.js";
 import { sdedit } from "../../models/diffusion/sdedit.js";
+import { loadClassifier } from "../../models/vision/digit-classifier.js";
+import { CLASSIFIER_TRAIN_DEFAULTS, trainClassifier } from "../../pipelines/classifier-train.js";
 import { DIFFUSION_TRAIN_DEFAULTS, trainDiffusion } from "../../pipelines/diffusion-train.js";
 import { writeImageGrid } from "../../report/image-grid.js";
 import { readGrayPng, writeGrayPng } from "../../report/png.js";
@@ -160,5 +164,94 @@ export function registerDiffusion(program: Command): void {
         guidance: o.guidance,
       });
       await writeOutputs(out, files.length, o, "edit");
+    });
+
+  const c = CLASSIFIER_TRAIN_DEFAULTS;
+  diffusion
+    .command("classifier")
+    .description(
+      "Train the MNIST digit classifier that judges generated digits (rebuilds the bundled one).",
+    )
+    .option("--out <dir>", "classifier directory to write", defaultModelDir("digit-classifier"))
+    .option("--steps <n>", "optimiser steps", parseInteger, c.steps)
+    .option("--batch-size <n>", "images per step", parseInteger, c.batchSize)
+    .option("--lr <x>", "peak learning rate", parseNumber, c.learningRate)
+    .option("--seed <n>", "random seed", parseInteger, c.seed)
+    .action(async (o) => {
+      await initEngine();
+      const r = await trainClassifier({
+        outDir: o.out,
+        steps: o.steps,
+        batchSize: o.batchSize,
+        learningRate: o.lr,
+        seed: o.seed,
+      });
+      console.log(
+        `wrote ${o.out} in ${r.seconds.toFixed(0)} s: held-out accuracy ${(100 * r.accuracy).toFixed(2)}%`,
+      );
+    });
+
+  diffusion
+    .command("eval")
+    .description(
+      "Prompt following on held-out prompts: share of images whose classified digit and measured thickness match the prompt.",
+    )
+    .option("--model <dir>", "diffusion model directory (default: the bundled base model)")
+    .option("--classifier <dir>", "digit classifier directory (default: the bundled one)")
+    .option("--per-prompt <n>", "images per held-out prompt combination", parseInteger, 8)
+    .option("--seed <n>", "random seed", parseInteger, 0)
+    .option("--steps <k>", "denoising steps", parseInteger, 50)
+    .option("--guidance <g>", "classifier-free guidance scale", parseNumber, 3)
+    .option(
+      "--grid <file>",
+      "write the generated images as a grid PNG (one row per prompt combination)",
+    )
+    .option("--json <file>", "write the figures and prompts as JSON")
+    .action(async (o) => {
+      await initEngine();
+      const model = loadDiffusion(o.model ?? defaultModelDir("image"));
+      const classifier = loadClassifier(o.classifier ?? defaultModelDir("digit-classifier"));
+      const t0 = performance.now();
+      const r = await evaluatePromptFollowing(model, classifier, {
+        perPrompt: o.perPrompt,
+        seed: o.seed,
+        steps: o.steps,
+        guidance: o.guidance,
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+      console.log(
+        `held-out prompts: ${r.n} images (${r.n / o.perPrompt} combinations × ${o.perPrompt}) in ${seconds.toFixed(0)} s`,
+      );
+      console.log(`digit agreement (classifier):     ${pct(r.digitAgreement)}`);
+      console.log(`thickness agreement (measured):   ${pct(r.thicknessAgreement)}`);
+      console.log(`slant agreement (measured):       ${pct(r.slantAgreement)}`);
+      if (o.grid) {
+        writeImageGrid(o.grid, r.images, r.n, 28, 28, { cols: o.perPrompt, scale: 2 });
+        console.log(`wrote ${o.grid}`);
+      }
+      if (o.json) {
+        const rows = [];
+        for (let i = 0; i < r.n; i += o.perPrompt)
+          rows.push({ ...r.specs[i], prompts: r.prompts.slice(i, i + o.perPrompt) });
+        writeFileAtomic(
+          o.json,
+          `${JSON.stringify(
+            {
+              digitAgreement: r.digitAgreement,
+              thicknessAgreement: r.thicknessAgreement,
+              slantAgreement: r.slantAgreement,
+              n: r.n,
+              seed: o.seed,
+              steps: o.steps,
+              guidance: o.guidance,
+              rows,
+            },
+            null,
+            2,
+          )}\n`,
+        );
+        console.log(`wrote ${o.json}`);
+      }
     });
 }
