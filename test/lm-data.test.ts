@@ -133,7 +133,7 @@ describe("SFT data (TRL formats)", () => {
         (e: Error) => e instanceof UserError && re.test(e.message),
       );
     };
-    bad(['{"prompt": "a", "completion": "b"}', "{oops"], /bad\.jsonl:2: invalid JSON/);
+    bad(['{"prompt": "a", "completion": "b"}', "{oops"], /bad\.jsonl:2: not valid JSON/);
     bad(['{"prompt": "a"}'], /bad\.jsonl:1: field "completion": missing/);
     bad(
       ['{"messages": [{"role": "user", "content": "x"}]}'],

@@ -129,7 +129,7 @@ describe("TRL preference formats", () => {
     );
     throwsUser(
       () => parsePreferenceJsonl('{"chosen": "same", "rejected": "same"}', "d.jsonl"),
-      /empty completion/,
+      /field "rejected": identical to "chosen"/,
     );
     throwsUser(() => loadPreferenceJsonl("/nonexistent/x.jsonl"), /x\.jsonl: cannot read/);
   });

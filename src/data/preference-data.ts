@@ -11,8 +11,10 @@
  * does: prompt = template(prompt, add_generation_prompt), completion =
  * template(prompt + completion) with the rendered prompt stripped from its front.
  */
-import { readFileSync } from "node:fs";
 import { UserError, where } from "../engine/errors.js";
+import { parseJsonl, readTextFile } from "./jsonl.js";
+
+const PREFERENCE_ROW = '{"prompt", "chosen", "rejected"} per line';
 
 export type ChatMessage = { role: string; content: string };
 
@@ -77,6 +79,10 @@ function checkMessages(v: unknown[], file: string, line: number, field: string):
     }
     return { role: o.role, content: o.content };
   });
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function sameMessage(a: ChatMessage, b: ChatMessage): boolean {
@@ -188,6 +194,11 @@ export function normalisePreferenceRow(
     };
     ex = { prompt, chosen: render(chosenM, "chosen"), rejected: render(rejectedM, "rejected") };
   }
+  if (conversational ? sameJson(o.chosen, o.rejected) : o.chosen === o.rejected) {
+    throw new UserError(
+      `${where(file, line, "rejected")}: identical to "chosen"; a preference pair needs two different completions`,
+    );
+  }
   if (ex.chosen.length === 0 || ex.rejected.length === 0) {
     const f = ex.chosen.length === 0 ? "chosen" : "rejected";
     throw new UserError(`${where(file, line, f)}: empty completion after removing the prompt`);
@@ -196,29 +207,19 @@ export function normalisePreferenceRow(
   return ex;
 }
 
-/** Parses JSONL text (blank lines skipped); every error names `file`, the 1-based line and the field. */
+/** Parses JSONL text (BOM, CRLF and blank lines accepted); every error names `file`, the 1-based line and the field. */
 export function parsePreferenceJsonl(
   text: string,
   file: string,
   opts: PreferenceLoadOptions = {},
 ): PreferenceExample[] {
   const out: PreferenceExample[] = [];
-  const lines = text.split(/\r?\n/);
   let withMargin = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const s = lines[i].trim();
-    if (s === "") continue;
-    let row: unknown;
-    try {
-      row = JSON.parse(s);
-    } catch (e) {
-      throw new UserError(`${where(file, i + 1)}: not valid JSON (${(e as Error).message})`);
-    }
-    const ex = normalisePreferenceRow(row, file, i + 1, opts);
+  for (const { value, line } of parseJsonl(text, file, PREFERENCE_ROW)) {
+    const ex = normalisePreferenceRow(value, file, line, opts);
     if (ex.margin !== undefined) withMargin++;
     out.push(ex);
   }
-  if (out.length === 0) throw new UserError(`${file}: no preference rows found`);
   if (withMargin > 0 && withMargin < out.length) {
     throw new UserError(
       `${file}: field "margin": present on ${withMargin} of ${out.length} rows; give it on every row or none`,
@@ -232,13 +233,7 @@ export function loadPreferenceJsonl(
   path: string,
   opts: PreferenceLoadOptions = {},
 ): PreferenceExample[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
-  return parsePreferenceJsonl(text, path, opts);
+  return parsePreferenceJsonl(readTextFile(path, "JSONL file"), path, opts);
 }
 
 /** Writes examples as standard explicit TRL JSONL text. */

@@ -7,10 +7,10 @@
  * Conversations go through the model's chat template; the loss is on the
  * completion tokens only (TRL's completion_only_loss).
  */
-import { readFileSync } from "node:fs";
 import { UserError } from "../engine/errors.js";
 import { HostRng } from "../engine/random.js";
 import { afinnScore } from "./afinn.js";
+import { readJsonl } from "./jsonl.js";
 import { reviewSentence } from "./movie-reviews.js";
 
 export type ChatMessage = { role: string; content: string };
@@ -78,27 +78,11 @@ export function parseSFTRow(row: unknown, at: string): SFTExample {
   return { prompt: r.prompt, completion: r.completion };
 }
 
-/** Reads a TRL SFT JSONL file (blank lines skipped); errors name file and line. */
+/** Reads a TRL SFT JSONL file (BOM, CRLF and blank lines accepted); errors name file and line. */
 export function loadSFTJsonl(path: string): SFTExample[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new UserError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
-  const out: SFTExample[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (err) {
-      throw new UserError(`${path}:${i + 1}: invalid JSON: ${(err as Error).message}`);
-    }
-    out.push(parseSFTRow(row, `${path}:${i + 1}`));
-  });
-  if (out.length === 0) throw new UserError(`${path}: no examples`);
-  return out;
+  return readJsonl(path, '{"prompt", "completion"} or {"messages"} per line').map(
+    ({ value, line }) => parseSFTRow(value, `${path}:${line}`),
+  );
 }
 
 /**

@@ -97,6 +97,11 @@ function optId(v: unknown): number | undefined {
 
 /** Parses a Hugging Face config.json object; `file` names it in errors. */
 export function configFromHF(j: Json, file = "config.json"): LMConfig {
+  if (j === null || typeof j !== "object" || Array.isArray(j)) {
+    throw new UserError(
+      `${file}: expected a JSON object with "model_type", got ${JSON.stringify(j)?.slice(0, 40)}`,
+    );
+  }
   const mt = j.model_type;
   const ids: Partial<LMConfig> = {};
   for (const [k, hf] of [
@@ -164,6 +169,39 @@ export function configFromHF(j: Json, file = "config.json"): LMConfig {
 
 /** Checks the head arithmetic; throws UserError naming `file`. */
 export function validateConfig(c: LMConfig, file = "config"): void {
+  const sizes: [keyof LMConfig, string][] = [
+    ["vocabSize", "vocab_size"],
+    ["maxPositions", c.modelType === "gpt2" ? "n_positions" : "max_position_embeddings"],
+    ["dModel", c.modelType === "gpt2" ? "n_embd" : "hidden_size"],
+    ["nLayer", c.modelType === "gpt2" ? "n_layer" : "num_hidden_layers"],
+    ["nHead", c.modelType === "gpt2" ? "n_head" : "num_attention_heads"],
+    ["nKvHead", "num_key_value_heads"],
+    ["headDim", "head_dim"],
+    ["dFF", c.modelType === "gpt2" ? "n_inner" : "intermediate_size"],
+  ];
+  for (const [k, hf] of sizes) {
+    if (c.modelType === "gpt2" && (k === "headDim" || k === "nKvHead")) continue;
+    const v = c[k] as number;
+    if (!Number.isSafeInteger(v) || v < 1) {
+      throw new UserError(`${file}: field "${hf}": expected a positive integer, got ${v}`);
+    }
+  }
+  for (const [k, hf] of [
+    ["normEps", c.modelType === "gpt2" ? "layer_norm_epsilon" : "rms_norm_eps"],
+    ["ropeTheta", "rope_theta"],
+  ] as const) {
+    if (!(c[k] > 0))
+      throw new UserError(`${file}: field "${hf}": expected a positive number, got ${c[k]}`);
+  }
+  for (const k of ["bosTokenId", "eosTokenId"] as const) {
+    const v = c[k];
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 0 || v >= c.vocabSize)) {
+      const hf = k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
+      throw new UserError(
+        `${file}: field "${hf}": expected a token id in [0, ${c.vocabSize}), got ${v}`,
+      );
+    }
+  }
   if (c.nHead % c.nKvHead !== 0) {
     throw new UserError(
       `${file}: num_attention_heads (${c.nHead}) must be a multiple of num_key_value_heads (${c.nKvHead})`,

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeJsonAtomic } from "../../engine/atomic.js";
 import { UserError } from "../../engine/errors.js";
+import { assertFinite } from "../../engine/finite.js";
 import { type HostTensor, readSafetensors, writeSafetensors } from "../../engine/safetensors.js";
 import { configFromHF, configToHF, type LMConfig } from "./config.js";
 import { type F32Tensor, paramsFromHF, paramsToHF } from "./hf-tensors.js";
@@ -36,8 +37,12 @@ export function loadConfig(dir: string): LMConfig {
 }
 
 function toF32(t: HostTensor, file: string, name: string): F32Tensor {
-  if (t.dtype === "F32") return { shape: t.shape, data: t.data as Float32Array };
-  if (t.dtype === "F64") return { shape: t.shape, data: Float32Array.from(t.data as Float64Array) };
+  const out = (data: Float32Array): F32Tensor => {
+    assertFinite(data, `${file}: tensor "${name}"`);
+    return { shape: t.shape, data };
+  };
+  if (t.dtype === "F32") return out(t.data as Float32Array);
+  if (t.dtype === "F64") return out(Float32Array.from(t.data as Float64Array));
   throw new UserError(
     `${file}: tensor "${name}" has dtype ${t.dtype}, expected a float (F32, F16, BF16)`,
   );
