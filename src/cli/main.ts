@@ -2,7 +2,7 @@
  * The prefopt command line. Each command group lives in its own file under
  * commands/ and registers itself on the program.
  */
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { UserError } from "../engine/errors.js";
 import { registerCommands } from "./commands/index.js";
 
@@ -11,16 +11,19 @@ const program = new Command("prefopt")
     "Align generative models with human preferences: reward models, DPO, RLHF, Diffusion-DPO, DUO.",
   )
   .option("--debug", "print stack traces for errors")
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // usage errors (unknown option, bad option value) exit 2 like bad input; commander has printed them
+  .exitOverride();
 
 registerCommands(program);
 
 try {
   await program.parseAsync();
 } catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
   const debug = process.argv.includes("--debug");
   if (err instanceof UserError && !debug) {
-    console.error(`prefopt: ${err.message}`);
+    console.error(`prefopt: ${err.message.replace(/\s*\n\s*/g, " ")}`);
     process.exit(2);
   }
   if (!debug) {

@@ -1,5 +1,6 @@
 /** Every command group of the CLI; add one line per group. */
 import type { Command } from "commander";
+import { registerData } from "./data.js";
 import { registerDiffusion } from "./diffusion.js";
 import { registerLM } from "./lm.js";
 import { registerPreference } from "./preference.js";
@@ -7,6 +8,7 @@ import { registerVerify } from "./verify.js";
 import { registerViz } from "./viz.js";
 
 export function registerCommands(program: Command): void {
+  registerData(program);
   registerDiffusion(program);
   registerLM(program);
   registerPreference(program);
