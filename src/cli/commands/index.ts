@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { registerData } from "./data.js";
 import { registerDiffusion } from "./diffusion.js";
+import { registerEval } from "./eval.js";
 import { registerLM } from "./lm.js";
 import { registerPreference } from "./preference.js";
 import { registerVerify } from "./verify.js";
@@ -10,6 +11,7 @@ import { registerViz } from "./viz.js";
 export function registerCommands(program: Command): void {
   registerData(program);
   registerDiffusion(program);
+  registerEval(program);
   registerLM(program);
   registerPreference(program);
   registerVerify(program);

@@ -1,8 +1,9 @@
-/** `prefopt reward`, `prefopt dpo`: preference optimisation of language models. */
+/** `prefopt reward`, `prefopt dpo`, `prefopt rlhf`: preference optimisation of language models. */
 import { type Command, InvalidArgumentError } from "commander";
 import type { PreferenceLossType } from "../../objectives/preference-loss.js";
 import { DPO_DEFAULTS, runDpo } from "../../pipelines/dpo.js";
 import { REWARD_DEFAULTS, runReward } from "../../pipelines/reward.js";
+import { RLHF_DEFAULTS, runRlhf } from "../../pipelines/rlhf.js";
 import { parseInteger, parseNumber } from "../options.js";
 
 const LOSS_TYPES = ["sigmoid", "hinge", "ipo", "robust"];
@@ -164,5 +165,63 @@ export function registerPreference(program: Command): void {
       console.log(`last training window:\n${fmt(r.train)}`);
       if (Object.keys(r.eval).length) console.log(`held-out:\n${fmt(r.eval)}`);
       console.log(`reward model written to ${r.out}`);
+    });
+
+  const ld = RLHF_DEFAULTS;
+  program
+    .command("rlhf")
+    .description(
+      "The RLHF baseline: sample from the policy, score with a reward model, KL-penalised policy gradient " +
+        "(RLOO, per-token KL to the reference). Without --reward-model: trains one first (into OUT/reward-model); " +
+        "--reward-model afinn uses the ground-truth scorer.",
+    )
+    .option("--model <dir>", "policy and reference model (default: the bundled text model)")
+    .option("--reward-model <dir|afinn>", "reward model directory, or afinn")
+    .option("--prompts <file>", "prompts: JSONL with a prompt field, or one per line")
+    .option("--out <dir>", "output directory", "runs/rlhf")
+    .option("--kl-coef <x>", "KL coefficient λ", parseNumber, ld.klCoef)
+    .option("--lr <x>", "learning rate", parseNumber, ld.learningRate)
+    .option("--steps <n>", "policy-gradient steps", parseInteger, ld.steps)
+    .option("--prompts-per-step <n>", "prompts per step", parseInteger, ld.promptsPerStep)
+    .option(
+      "--samples-per-prompt <n>",
+      "k samples per prompt (RLOO group)",
+      parseInteger,
+      ld.samplesPerPrompt,
+    )
+    .option("--max-new-tokens <n>", "tokens per sample", parseInteger, ld.maxNewTokens)
+    .option("--save-every <n>", "checkpoint every n steps", parseInteger, ld.saveEvery)
+    .option("--no-resume", "start over even if --out holds a checkpoint")
+    .option("--seed <n>", "random seed", parseInteger, 0)
+    .option("--json", "print the result as one JSON object")
+    .action(async (o) => {
+      const r = await runRlhf({
+        model: o.model,
+        rewardModel: o.rewardModel,
+        prompts: o.prompts,
+        out: o.out,
+        klCoef: o.klCoef,
+        learningRate: o.lr,
+        steps: o.steps,
+        promptsPerStep: o.promptsPerStep,
+        samplesPerPrompt: o.samplesPerPrompt,
+        maxNewTokens: o.maxNewTokens,
+        saveEvery: o.saveEvery,
+        resume: o.resume,
+        seed: o.seed,
+      });
+      if (o.json) {
+        console.log(JSON.stringify(r));
+        return;
+      }
+      console.log(`\nRLHF (RLOO): ${r.steps} steps in ${r.seconds.toFixed(0)} s`);
+      console.log(`last training window:\n${fmt(r.train)}`);
+      if (r.eval) {
+        console.log(
+          `held-out: mean AFINN ${r.eval.reward.toFixed(2)} ± ${r.eval.rewardSE.toFixed(2)} ` +
+            `(reference ${r.eval.refReward.toFixed(2)}), KL(π‖π_ref) ${r.eval.kl.toFixed(2)} nats`,
+        );
+      }
+      console.log(`model written to ${r.out}`);
     });
 }
