@@ -2,6 +2,15 @@
 
 // language models (GPT-2, LLaMA in Hugging Face layout)
 export { bpeTokenizerJSON, trainBPE } from "./data/bpe.js";
+// text-to-image diffusion (the text-to-digit world, DESIGN §2)
+export {
+  captionVocabulary,
+  isHeldOutCombo,
+  makeCaption,
+  parseCaption,
+} from "./data/captions.js";
+export { measureSet, sampleCaptionedBatch } from "./data/digit-captions.js";
+export { type DigitImages, loadMnist, loadMnistSplit } from "./data/mnist.js";
 export { movieReviewCorpus, reviewSentence } from "./data/movie-reviews.js";
 export { loadSFTJsonl, positiveReviewSFT, type SFTExample, tokenizeSFT } from "./data/sft-data.js";
 // engine I/O: safetensors, atomic writes
@@ -20,7 +29,44 @@ export {
   toHost,
   writeSafetensors,
 } from "./engine/safetensors.js";
+export { evaluatePromptFollowing, heldOutCombos } from "./eval/diffusion-eval.js";
 export { defaultModelDir } from "./models/default-model.js";
+export {
+  fromPixels,
+  type GenerateOptions as ImageGenerateOptions,
+  generateImages,
+  toPixels,
+} from "./models/diffusion/generate.js";
+export { encodePrompts, guidedEps } from "./models/diffusion/guidance.js";
+export {
+  type DiffusionConfig,
+  type DiffusionModel,
+  type DiffusionParams,
+  defaultDiffusionConfig,
+  initDiffusion,
+  loadDiffusion,
+  predictNoise,
+  saveDiffusion,
+  textVectors,
+} from "./models/diffusion/model.js";
+export {
+  type EpsFn,
+  type SamplerOptions,
+  sampleLoop,
+  samplerTimesteps,
+} from "./models/diffusion/samplers.js";
+export {
+  makeSchedule,
+  meanFromEps,
+  type NoiseSchedule,
+  posteriorMean,
+  posteriorVariance,
+  predictX0,
+  qCoefficients,
+  qSample,
+} from "./models/diffusion/schedule.js";
+export { type SdeditOptions, sdedit, sdeditStartStep } from "./models/diffusion/sdedit.js";
+export { tokenize as tokenizeCaptions } from "./models/diffusion/tokenizer.js";
 export { CausalLM } from "./models/lm/causal-lm.js";
 export { type ChatMessage, renderChatTemplate } from "./models/lm/chat-template.js";
 export {
@@ -41,6 +87,19 @@ export {
 } from "./models/lm/logprobs.js";
 export { initParams, type LMParams } from "./models/lm/params.js";
 export { LMTokenizer } from "./models/lm/tokenizer.js";
+export {
+  classifyDigits,
+  type DigitClassifier,
+  loadClassifier,
+  predictDigits,
+} from "./models/vision/digit-classifier.js";
+export {
+  CALIBRATION as STROKE_CALIBRATION,
+  calibrateMeasures,
+  measureDigit,
+  strokeSlant,
+  strokeThickness,
+} from "./models/vision/measures.js";
 // objectives (DESIGN §1)
 export { bradleyTerryLoss } from "./objectives/bradley-terry.js";
 export { denoisingErrors, denoisingLoss } from "./objectives/denoising.js";
@@ -50,8 +109,12 @@ export { duoLoss, outputPreservationLoss } from "./objectives/duo.js";
 export { esdTarget } from "./objectives/esd.js";
 export { klDivergence, klOptimum, klRegularisedObjective } from "./objectives/optimum.js";
 export { type PreferenceLossType, preferenceLoss } from "./objectives/preference-loss.js";
+export { trainClassifier } from "./pipelines/classifier-train.js";
+export { type DiffusionTrainOptions, trainDiffusion } from "./pipelines/diffusion-train.js";
 export { type PretrainOptions, pretrain } from "./pipelines/pretrain.js";
 export { type SftOptions, sft } from "./pipelines/sft.js";
+export { imageGrid, writeImageGrid } from "./report/image-grid.js";
+export { decodeGrayPng, encodeGrayPng, readGrayPng, writeGrayPng } from "./report/png.js";
 export {
   latestCheckpoint,
   loadCheckpoint,
