@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { registerData } from "./data.js";
 import { registerDiffusion } from "./diffusion.js";
 import { registerEval } from "./eval.js";
+import { registerExperiment } from "./experiment.js";
 import { registerLM } from "./lm.js";
 import { registerPreference } from "./preference.js";
 import { registerVerify } from "./verify.js";
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerData(program);
   registerDiffusion(program);
   registerEval(program);
+  registerExperiment(program);
   registerLM(program);
   registerPreference(program);
   registerVerify(program);

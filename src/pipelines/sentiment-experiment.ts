@@ -1,0 +1,364 @@
+/**
+ * The DPO paper's controlled-sentiment experiment (Rafailov et al. 2023, §6.1)
+ * on the embedded text world, one command: the SFT model (the bundled
+ * movie-review GPT-2) samples 4 completions per prompt; preferences are drawn
+ * from the Bradley–Terry model of the AFINN reward; then
+ *   DPO (β sweep) · RLHF = reward model + RLOO (KL-coefficient sweep) ·
+ *   preferred-FT (SFT on the chosen completions) · best-of-N under the learned reward
+ * are each placed on the reward–KL frontier: mean AFINN reward of samples on
+ * held-out prompts against KL(π ‖ π_SFT) estimated on those samples
+ * (best-of-N: the analytic log N − (N−1)/N). Also reports each policy's win
+ * rate against the SFT model under the AFINN judge. Each sub-run keeps its
+ * directory under `out`, so an interrupted experiment resumes where it stopped.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afinnScore } from "../data/afinn.js";
+import { loadPreferenceJsonl, preferenceJsonl } from "../data/preference-data.js";
+import {
+  bradleyTerryPreferences,
+  sampleAndScore,
+  sentimentPrompts,
+} from "../data/sentiment-preferences.js";
+import { writeJsonAtomic } from "../engine/atomic.js";
+import { initEngine } from "../engine/init.js";
+import { type FrontierPoint, frontierPlot, frontierTable } from "../eval/frontier.js";
+import { afinnJudge } from "../eval/judges.js";
+import { modelWinRate, sampleTexts } from "../eval/model-win-rate.js";
+import { evaluatePolicy } from "../eval/policy-eval.js";
+import { winRate } from "../eval/win-rate.js";
+import { defaultModelDir } from "../models/default-model.js";
+import { CausalLM } from "../models/lm/causal-lm.js";
+import { RewardModel } from "../models/lm/reward-model.js";
+import { svgToPng } from "../report/svg-to-png.js";
+import { runDpo } from "./dpo.js";
+import { runReward } from "./reward.js";
+import { runRlhf } from "./rlhf.js";
+import { sft } from "./sft.js";
+
+export type ExperimentPreset = {
+  prompts: number;
+  samplesPerPrompt: number;
+  betas: number[];
+  dpoEpochs: number;
+  dpoLearningRate: number;
+  rewardEpochs: number;
+  klCoefs: number[];
+  rlhfSteps: number;
+  rlhfLearningRate: number;
+  preferredFtEpochs: number;
+  bestOfN: number[];
+  evalPrompts: number;
+  evalSamples: number;
+  maxNewTokens: number;
+};
+
+export const EXPERIMENT_PRESETS: Record<"quick" | "default", ExperimentPreset> = {
+  quick: {
+    prompts: 32,
+    samplesPerPrompt: 4,
+    betas: [0.1, 0.5],
+    dpoEpochs: 2,
+    dpoLearningRate: 1e-4,
+    rewardEpochs: 2,
+    klCoefs: [0.1],
+    rlhfSteps: 12,
+    rlhfLearningRate: 2e-4,
+    preferredFtEpochs: 2,
+    bestOfN: [4, 16],
+    evalPrompts: 24,
+    evalSamples: 2,
+    maxNewTokens: 14,
+  },
+  default: {
+    prompts: 64,
+    samplesPerPrompt: 4,
+    betas: [0.05, 0.1, 0.25, 0.5],
+    dpoEpochs: 3,
+    dpoLearningRate: 1e-4,
+    rewardEpochs: 3,
+    klCoefs: [0.02, 0.1, 0.5],
+    rlhfSteps: 30,
+    rlhfLearningRate: 2e-4,
+    preferredFtEpochs: 3,
+    bestOfN: [2, 4, 8, 16],
+    evalPrompts: 48,
+    evalSamples: 4,
+    maxNewTokens: 16,
+  },
+};
+
+export type ExperimentOptions = Partial<ExperimentPreset> & {
+  model?: string;
+  out: string;
+  preset?: "quick" | "default";
+  seed?: number;
+  log?: (line: string) => void;
+};
+
+export type ExperimentResult = {
+  points: FrontierPoint[];
+  table: string;
+  sftReward: number;
+  pairs: number;
+  seconds: number;
+  files: { plot: string; png: string; table: string; json: string };
+};
+
+/** Runs the experiment; see the module doc. */
+export async function runSentimentExperiment(opts: ExperimentOptions): Promise<ExperimentResult> {
+  await initEngine();
+  const t0 = Date.now();
+  const base = EXPERIMENT_PRESETS[opts.preset ?? "default"];
+  const o: ExperimentPreset = { ...base };
+  for (const k of Object.keys(base) as (keyof ExperimentPreset)[]) {
+    if (opts[k] !== undefined) (o as Record<string, unknown>)[k] = opts[k];
+  }
+  const seed = opts.seed ?? 0;
+  const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const out = opts.out;
+  mkdirSync(out, { recursive: true });
+  const modelDir = opts.model ?? defaultModelDir("text");
+  const sftModel = await CausalLM.load(modelDir);
+  const tok = sftModel.tokenizer;
+  const held = sentimentPrompts(o.evalPrompts, 999_001 + seed);
+  const judge = afinnJudge();
+  const points: FrontierPoint[] = [];
+  const quiet = true;
+  const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+    const t = Date.now();
+    const r = await f();
+    return [r, (Date.now() - t) / 1000];
+  };
+
+  // 1. preferences from the SFT model's samples
+  const prefPath = join(out, "preferences.jsonl");
+  if (!existsSync(prefPath)) {
+    log(
+      `experiment: ${o.samplesPerPrompt} samples × ${o.prompts} prompts from the SFT model → AFINN → Bradley–Terry`,
+    );
+    const scored = await sampleAndScore(
+      sftModel.config,
+      sftModel.params,
+      tok,
+      sentimentPrompts(o.prompts, 1234 + seed),
+      { n: o.samplesPerPrompt, maxNewTokens: o.maxNewTokens, seed },
+    );
+    writeFileSync(prefPath, preferenceJsonl(bradleyTerryPreferences(scored, { seed })));
+  }
+  const prefs = loadPreferenceJsonl(prefPath);
+  log(`experiment: ${prefs.length} preference pairs in ${prefPath}`);
+
+  const evalDir = async (
+    method: string,
+    setting: string,
+    dir: string,
+    seconds: number,
+  ): Promise<void> => {
+    const m = await CausalLM.load(dir);
+    const e = await evaluatePolicy(m.config, m.params, sftModel.params, tok, held, {
+      n: o.evalSamples,
+      maxNewTokens: o.maxNewTokens,
+      seed: seed + 777,
+    });
+    const w = await modelWinRate(m, sftModel, held, judge, {
+      n: o.evalSamples,
+      maxNewTokens: o.maxNewTokens,
+      seed: seed + 555,
+    });
+    m.dispose();
+    const p: FrontierPoint = {
+      method,
+      setting,
+      kl: Math.max(0, e.kl),
+      reward: e.reward,
+      rewardSE: e.rewardSE,
+      winRate: w.rate,
+      seconds,
+    };
+    points.push(p);
+    log(
+      `experiment: ${method} ${setting}: reward ${p.reward.toFixed(2)}, KL ${p.kl.toFixed(2)}, win rate vs SFT ${(100 * w.rate).toFixed(0)}% (${seconds.toFixed(0)} s)`,
+    );
+  };
+  const cached = (dir: string, file: string): number | null => {
+    const p = join(dir, file);
+    if (!existsSync(p) || !existsSync(join(dir, "model.safetensors"))) return null;
+    return (JSON.parse(readFileSync(p, "utf8")) as { seconds: number }).seconds;
+  };
+
+  // 2. the SFT model itself
+  {
+    const e = await evaluatePolicy(sftModel.config, sftModel.params, sftModel.params, tok, held, {
+      n: o.evalSamples,
+      maxNewTokens: o.maxNewTokens,
+      seed: seed + 777,
+    });
+    points.push({
+      method: "SFT",
+      setting: "–",
+      kl: 0,
+      reward: e.reward,
+      rewardSE: e.rewardSE,
+      winRate: 0.5,
+    });
+    log(`experiment: SFT reward ${e.reward.toFixed(2)}`);
+  }
+
+  // 3. DPO, β sweep (reference log-probs cached beside the preferences after the first run)
+  for (const beta of o.betas) {
+    const dir = join(out, `dpo-beta-${beta}`);
+    let secs = cached(dir, "dpo_result.json");
+    if (secs === null) {
+      const r = await runDpo({
+        model: modelDir,
+        data: prefPath,
+        out: dir,
+        beta,
+        epochs: o.dpoEpochs,
+        learningRate: o.dpoLearningRate,
+        seed,
+        quiet,
+        log: () => {},
+      });
+      secs = r.seconds;
+    }
+    await evalDir("DPO", `β=${beta}`, dir, secs);
+  }
+
+  // 4. preferred-FT: SFT on the chosen completions
+  {
+    const dir = join(out, "preferred-ft");
+    let secs = cached(dir, "preferred_ft.json");
+    if (secs === null) {
+      const [, s] = await timed(() =>
+        sft({
+          model: modelDir,
+          examples: prefs.map((p) => ({ prompt: p.prompt, completion: p.chosen })),
+          out: dir,
+          epochs: o.preferredFtEpochs,
+          seed,
+          resume: true,
+          verbose: false,
+        }),
+      );
+      secs = s;
+      writeJsonAtomic(join(dir, "preferred_ft.json"), { seconds: s });
+    }
+    await evalDir("Preferred-FT", `${o.preferredFtEpochs} ep`, dir, secs);
+  }
+
+  // 5. reward model, then RLHF (KL-coefficient sweep) and best-of-N under it
+  const rmDir = join(out, "reward-model");
+  let rmSecs = cached(rmDir, "reward_result.json");
+  if (rmSecs === null) {
+    const r = await runReward({
+      model: modelDir,
+      data: prefPath,
+      out: rmDir,
+      epochs: o.rewardEpochs,
+      seed,
+      quiet,
+      log: () => {},
+    });
+    rmSecs = r.seconds;
+  }
+  const rm = await RewardModel.load(rmDir);
+  for (const lambda of o.klCoefs) {
+    const dir = join(out, `rlhf-kl-${lambda}`);
+    let secs = cached(dir, "rlhf_result.json");
+    if (secs === null) {
+      const r = await runRlhf({
+        model: modelDir,
+        rewardModel: rmDir,
+        out: dir,
+        klCoef: lambda,
+        steps: o.rlhfSteps,
+        learningRate: o.rlhfLearningRate,
+        maxNewTokens: o.maxNewTokens,
+        evalPrompts: 0,
+        seed,
+        quiet,
+        log: () => {},
+      });
+      secs = r.seconds;
+    }
+    await evalDir("RLHF (RLOO)", `λ=${lambda}`, dir, secs + rmSecs);
+  }
+
+  // best-of-N: N samples from SFT, keep the one the learned reward model likes best
+  {
+    const maxN = Math.max(...o.bestOfN);
+    const t = Date.now();
+    const samples = await sampleTexts(sftModel, held, {
+      n: maxN * o.evalSamples,
+      maxNewTokens: o.maxNewTokens,
+      seed: seed + 999,
+    });
+    const flat = held.flatMap((p, i) => samples[i].map((c) => ({ prompt: p, completion: c })));
+    const scores = await rm.score(flat);
+    const baseline = await sampleTexts(sftModel, held, {
+      n: o.evalSamples,
+      maxNewTokens: o.maxNewTokens,
+      seed: seed + 555 + 1,
+    });
+    const sampleSecs = (Date.now() - t) / 1000;
+    for (const N of o.bestOfN) {
+      const picked: { prompt: string; completion: string }[] = [];
+      held.forEach((_p, i) => {
+        for (let e = 0; e < o.evalSamples; e++) {
+          let best = -1;
+          for (let j = e * maxN; j < e * maxN + N; j++) {
+            const idx = i * maxN * o.evalSamples + j;
+            if (best < 0 || scores[idx] > scores[best]) best = idx;
+          }
+          picked.push(flat[best]);
+        }
+      });
+      const rewards = picked.map((x) => afinnScore(`${x.prompt}${x.completion}`));
+      const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
+      const sd = Math.sqrt(
+        rewards.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, rewards.length - 1),
+      );
+      const base = held.flatMap((p, i) => baseline[i].map((c) => ({ prompt: p, completion: c })));
+      const outcomes = await judge.compare(
+        picked.map((x, i) => ({ prompt: x.prompt, a: x.completion, b: base[i].completion })),
+      );
+      const p: FrontierPoint = {
+        method: "Best-of-N",
+        setting: `N=${N}`,
+        kl: Math.log(N) - (N - 1) / N,
+        reward: mean,
+        rewardSE: sd / Math.sqrt(rewards.length),
+        winRate: winRate(outcomes).rate,
+        seconds: (sampleSecs * N) / maxN + rmSecs,
+      };
+      points.push(p);
+      log(`experiment: best-of-${N}: reward ${mean.toFixed(2)}, KL ${p.kl.toFixed(2)}`);
+    }
+  }
+  rm.dispose();
+  sftModel.dispose();
+
+  const table = frontierTable(points);
+  const svg = frontierPlot(points, "Sentiment world: reward–KL frontier");
+  const files = {
+    plot: join(out, "frontier.svg"),
+    png: join(out, "frontier.png"),
+    table: join(out, "frontier.md"),
+    json: join(out, "results.json"),
+  };
+  writeFileSync(files.plot, svg);
+  writeFileSync(files.png, svgToPng(svg, 2));
+  writeFileSync(files.table, `${table}\n`);
+  const result: ExperimentResult = {
+    points,
+    table,
+    sftReward: points[0].reward,
+    pairs: prefs.length,
+    seconds: (Date.now() - t0) / 1000,
+    files,
+  };
+  writeJsonAtomic(files.json, { ...result, preset: opts.preset ?? "default", options: o });
+  return result;
+}
