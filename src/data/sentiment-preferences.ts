@@ -23,18 +23,24 @@ export type PromptTokenizer = {
 };
 
 /**
- * The distinct opening phrases (first `words` words) of a corpus drawn from
- * `seed`, in first-seen order, up to `n`. Held-out prompts use another seed.
+ * The distinct opening phrases of a corpus drawn from `seed`, in first-seen
+ * order, up to `n`: first-`words`-word prefixes, then longer ones when those
+ * run out. Held-out prompts use another seed.
  */
 export function sentimentPrompts(n: number, seed = 1234, words = 2): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const s of movieReviewCorpus(40 * n + 200, seed)) {
-    const p = s.split(" ").slice(0, words).join(" ");
-    if (!seen.has(p)) {
-      seen.add(p);
-      out.push(p);
-      if (out.length === n) break;
+  const corpus = movieReviewCorpus(40 * n + 200, seed);
+  for (let w = words; w <= words + 2 && out.length < n; w++) {
+    for (const s of corpus) {
+      const parts = s.split(" ");
+      if (parts.length <= w) continue;
+      const p = parts.slice(0, w).join(" ");
+      if (!seen.has(p)) {
+        seen.add(p);
+        out.push(p);
+        if (out.length === n) break;
+      }
     }
   }
   return out;
