@@ -70,7 +70,7 @@ export function tokenizePairs(
     );
     if (t.completions[0].length === 0 || t.completions[1].length === 0) {
       throw new UserError(
-        `${file}: row ${i + 1}: no completion tokens left after truncation (prompt ${t.prompt.length} tokens, max_length ${o.maxLength})`,
+        `${file}: row ${i + 1}: no completion tokens left after truncation (prompt ${t.prompt.length} tokens, max_length ${o.maxLength}); lower --max-prompt-length below --max-length`,
       );
     }
     const out: TokenizedPair = {

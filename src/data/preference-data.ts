@@ -116,7 +116,7 @@ export function normalisePreferenceRow(
   if (o.margin !== undefined && o.margin !== null) {
     if (typeof o.margin !== "number" || !Number.isFinite(o.margin)) {
       throw new UserError(
-        `${where(file, line, "margin")}: expected a finite number, got ${JSON.stringify(o.margin)}`,
+        `${where(file, line, "margin")}: expected a finite number, got ${typeof o.margin === "number" ? o.margin : JSON.stringify(o.margin)}`,
       );
     }
     margin = o.margin;

@@ -270,7 +270,8 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   const trunc: TruncationOptions = {
     maxPromptLength: o.maxPromptLength,
     maxCompletionLength: o.maxCompletionLength,
-    maxLength: o.maxLength,
+    // GPT-2 has no positions past n_positions
+    maxLength: c.modelType === "gpt2" ? Math.min(o.maxLength, c.maxPositions) : o.maxLength,
     eosTokenId: lm.tokenizer.eosTokenId,
     bosTokenId: lm.tokenizer.bosTokenId ?? lm.tokenizer.eosTokenId,
   };

@@ -178,7 +178,14 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
   }
   const hasMargin = examples[0].margin !== undefined;
   const encode = (e: PreferenceExample): EncodedPair => {
-    const cut = (ids: number[]) => ids.slice(0, o.maxLength);
+    // GPT-2 has no positions past n_positions
+    const cut = (ids: number[]) =>
+      ids.slice(
+        0,
+        rm.config.modelType === "gpt2"
+          ? Math.min(o.maxLength, rm.config.maxPositions)
+          : o.maxLength,
+      );
     const p: EncodedPair = {
       chosen: cut(rm.encodePair(e.prompt, e.chosen)),
       rejected: cut(rm.encodePair(e.prompt, e.rejected)),

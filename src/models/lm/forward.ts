@@ -5,6 +5,7 @@
  * (pass `refTree(params)` to keep them), `ids`, `keyMask` and `cache`, and is
  * traceable by jit/grad when no cache is given.
  */
+import { UserError } from "../../engine/errors.js";
 import { numpy as np } from "../../engine/jax.js";
 import { attention, attentionBias } from "../../nn/attention.js";
 import { embedding } from "../../nn/embedding.js";
@@ -84,7 +85,9 @@ function head(x: np.Array, tied: np.Array | undefined, lmHead: { weight: np.Arra
 function checkIds(c: LMConfig, ids: np.Array, offset: number) {
   const T = ids.shape[1];
   if (offset + T > c.maxPositions && c.modelType === "gpt2") {
-    throw new Error(`forward: ${offset + T} positions exceed the context of ${c.maxPositions}`);
+    throw new UserError(
+      `${offset + T} positions exceed the model's context of ${c.maxPositions} (config.json n_positions); lower --max-length`,
+    );
   }
 }
 
