@@ -96,6 +96,11 @@ export function shapeSize(shape: readonly number[]): number {
   return shape.reduce((n, d) => n * d, 1);
 }
 
+/** obj[key] = value as an own property, even for "__proto__" (which plain assignment would treat as the prototype). */
+function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Reverses byte order within each `width`-byte word, in place (only on big-endian hosts). */
 function swapBytes(bytes: Uint8Array, width: number): void {
   if (width === 1) return;
@@ -151,7 +156,7 @@ export function decodeSafetensors(
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         if (typeof v !== "string")
           fail(`"__metadata__" field "${k}" must be a string, got ${JSON.stringify(v)}`);
-        metadata[k] = v as string;
+        setOwn(metadata, k, v as string);
       }
       continue;
     }
@@ -217,13 +222,13 @@ export function decodeSafetensors(
     if (!LITTLE_ENDIAN) swapBytes(raw, width);
     const data = new ctor(raw.buffer, 0, raw.byteLength / width);
     if ((e.dtype === "F16" || e.dtype === "BF16") && !opts.keepHalf) {
-      tensors[e.name] = {
+      setOwn(tensors, e.name, {
         dtype: "F32",
         shape: e.shape,
         data: decodeHalf(data as Uint16Array, e.dtype),
-      };
+      });
     } else {
-      tensors[e.name] = { dtype: e.dtype, shape: e.shape, data };
+      setOwn(tensors, e.name, { dtype: e.dtype, shape: e.shape, data });
     }
   }
   return { tensors, metadata };
