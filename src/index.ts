@@ -77,7 +77,7 @@ export {
   llamaConfig,
 } from "./models/lm/config.js";
 export { type ForwardOptions, forward, type KVCache, lmLogits } from "./models/lm/forward.js";
-export { type GenerateOptions, generateIds } from "./models/lm/generate.js";
+export { type GenerateOptions, generateBatch, generateIds } from "./models/lm/generate.js";
 export { loadPretrained, savePretrained } from "./models/lm/hf.js";
 export {
   collatePromptCompletion,

@@ -4,7 +4,7 @@ import { initEngine } from "../src/engine/init.js";
 import { jit, numpy as np, valueAndGrad } from "../src/engine/jax.js";
 import { HostRng } from "../src/engine/random.js";
 import type { LMConfig } from "../src/models/lm/config.js";
-import { generateIds } from "../src/models/lm/generate.js";
+import { generateBatch, generateIds } from "../src/models/lm/generate.js";
 import { paramsFromHF } from "../src/models/lm/hf-tensors.js";
 import { collatePromptCompletion, sequenceLogProbs } from "../src/models/lm/logprobs.js";
 import type { LMParams } from "../src/models/lm/params.js";
@@ -35,6 +35,20 @@ describe("generation", () => {
       assert.ok(new Set(a.map((r) => r.join())).size > 1);
     });
   }
+
+  it("prompts of different lengths in one batch: cached equals uncached", async () => {
+    for (const c of [tinyGPT2, tinyLlama]) {
+      const params = paramsFromHF(c, randomHF(c, 17), "t");
+      const prompts = [[1], [2, 3, 4, 5, 6, 7, 8, 9, 1, 2], [5, 4, 3]];
+      const o = { n: 2, seed: 4, maxNewTokens: 5, temperature: 0.9 };
+      const cached = await generateBatch(c, params, prompts, o);
+      assert.deepEqual(cached, await generateBatch(c, params, prompts, { ...o, useCache: false }));
+      assert.deepEqual(
+        cached.map((r) => r.length),
+        [2, 2, 2],
+      );
+    }
+  });
 
   it("greedy generation follows the reference argmax", async () => {
     const c = tinyLlama;

@@ -42,9 +42,18 @@ export function rope(x: np.Array, offset: number, theta: number): np.Array {
   const { cos, sin } = ropeTables(pos, H, theta);
   const cosA = np.array(cos, { shape: [1, T, 1, H], dtype: x.dtype });
   const sinA = np.array(sin, { shape: [1, T, 1, H], dtype: x.dtype });
+  return ropeApply(x, cosA, sinA);
+}
+
+/**
+ * x ⊙ cos + rotate_half(x) ⊙ sin with given tables broadcastable to x
+ * [B, T, N, H] (e.g. [B, T, 1, H] for per-row positions). Consumes its arguments.
+ */
+export function ropeApply(x: np.Array, cos: np.Array, sin: np.Array): np.Array {
+  const H = x.shape[3];
   const half = H / 2;
   const x1 = x.ref.slice([], [], [], [0, half]);
   const x2 = x.ref.slice([], [], [], [half, H]);
   const rotated = np.concatenate([x2.neg(), x1], -1);
-  return x.mul(cosA).add(rotated.mul(sinA));
+  return x.mul(cos).add(rotated.mul(sin));
 }
