@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { UserError } from "../../engine/errors.js";
 import { initEngine } from "../../engine/init.js";
-import { numpy as np } from "../../engine/jax.js";
+import { jit, numpy as np } from "../../engine/jax.js";
 import { disposeTree, refTree } from "../../engine/pytree.js";
 import { defaultModelDir } from "../default-model.js";
 import type { LMConfig } from "./config.js";
@@ -18,6 +18,7 @@ import type { LMParams } from "./params.js";
 import { LMTokenizer } from "./tokenizer.js";
 
 export class CausalLM {
+  #logitsFn?: (p: LMParams, x: np.Array) => np.Array;
   constructor(
     readonly config: LMConfig,
     public params: LMParams,
@@ -56,9 +57,18 @@ export class CausalLM {
       }
     }
     this.#checkLength(ids.length);
-    const x = np.array([ids], { dtype: np.int32 });
-    const { logits } = forward(this.config, refTree(this.params), x);
-    return new Float32Array((await logits.data()) as Float32Array);
+    // right-pad to a bucket of 16 so one compiled forward serves many lengths (causal: padding is invisible)
+    let T = Math.ceil(ids.length / 16) * 16;
+    if (this.config.modelType === "gpt2") T = Math.min(T, this.config.maxPositions);
+    const padded = new Int32Array(T);
+    padded.set(ids);
+    this.#logitsFn ??= jit((p: LMParams, x: np.Array) => forward(this.config, p, x).logits);
+    const logits = this.#logitsFn(
+      refTree(this.params),
+      np.array(padded, { shape: [1, T], dtype: np.int32 }),
+    );
+    const all = (await logits.data()) as Float32Array;
+    return all.slice(0, ids.length * this.config.vocabSize);
   }
 
   #checkLength(n: number): void {
