@@ -6,7 +6,7 @@
  * Face model directory (config, safetensors, tokenizer, generation config,
  * metrics.jsonl, pretrain_report.json).
  */
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { bpeTokenizerJSON, trainBPE } from "../data/bpe.js";
 import { movieReviewCorpus } from "../data/movie-reviews.js";
@@ -24,6 +24,7 @@ import { initParams, type LMParams } from "../models/lm/params.js";
 import { LMTokenizer } from "../models/lm/tokenizer.js";
 import { adamw, decayMatrices } from "../train/optimizer.js";
 import { cosineWarmup } from "../train/schedules.js";
+import { runTraining } from "../train/trainer.js";
 
 export type PretrainOptions = {
   out: string;
@@ -44,6 +45,14 @@ export type PretrainOptions = {
   /** Samples drawn at the end for the report. */
   samples?: number;
   log?: (line: string) => void;
+  /** Where checkpoints and the training metrics go (default runs/pretrain). */
+  runDir?: string;
+  saveEvery?: number;
+  resume?: boolean;
+  /** Stop like an interrupt once this many steps are done (tests). */
+  stopAfter?: number;
+  /** false: no progress bar. */
+  verbose?: boolean;
 };
 
 export type PretrainReport = {
@@ -74,6 +83,7 @@ export const PRETRAIN_DEFAULTS = {
   warmupSteps: 50,
   weightDecay: 0.1,
   samples: 8,
+  saveEvery: 100,
 };
 
 const EOS = "<|endoftext|>";
@@ -165,7 +175,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainReport> {
     maxGradNorm: 1,
     decayMask: decayMatrices,
   });
-  let state = opt.init(refTree(params));
+  const state = opt.init(refTree(params));
   const step = jit((p: LMParams, s: typeof state, ids: np.Array, mask: np.Array, lr: np.Array) => {
     const [loss, grads] = valueAndGrad((pp: LMParams) => maskedNLL(config, pp, ids, mask))(
       refTree(p),
@@ -174,50 +184,79 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainReport> {
     return [loss, r.params, r.state] as const;
   });
 
-  const metrics = join(o.out, "metrics.jsonl");
-  writeFileSync(metrics, "");
-  const rng = new HostRng(o.seed + 1);
-  let order: number[] = [];
   const B = o.batchSize;
   const T = o.context;
-  let ema = Number.NaN;
-  let last = 0;
-  for (let s = 0; s < o.steps; s++) {
-    if (order.length < B)
-      order = order.concat(rng.shuffle(Array.from({ length: trainRows.rows }, (_, i) => i)));
-    const pick = order.splice(0, B);
-    const ids = new Int32Array(B * T);
-    const mask = new Float32Array(B * T);
-    pick.forEach((r, i) => {
-      ids.set(trainRows.ids.subarray(r * T, (r + 1) * T), i * T);
-      mask.set(trainRows.mask.subarray(r * T, (r + 1) * T), i * T);
-    });
-    const lr = opt.learningRate(s);
-    const [lossA, p2, s2] = step(
-      params,
-      state,
-      np.array(ids, { shape: [B, T], dtype: np.int32 }),
-      np.array(mask, { shape: [B, T], dtype: np.float32 }),
-      np.array(lr, { dtype: np.float32 }),
-    );
-    params = p2 as LMParams;
-    state = s2 as typeof state;
-    const loss = (await (lossA as np.Array).data())[0];
-    ema = Number.isNaN(ema) ? loss : 0.95 * ema + 0.05 * loss;
-    const sec = (performance.now() - t0) / 1000;
-    appendFileSync(
-      metrics,
-      `${JSON.stringify({ step: s + 1, loss, lr, time: +sec.toFixed(2) })}\n`,
-    );
-    if (s + 1 === o.steps || sec - last > 10) {
-      last = sec;
-      const eta = ((o.steps - s - 1) * sec) / (s + 1);
-      log(
-        `step ${s + 1}/${o.steps}  loss ${ema.toFixed(3)}  lr ${lr.toExponential(2)}  ${sec.toFixed(0)}s (eta ${eta.toFixed(0)}s)`,
+  type State = { params: LMParams; opt: typeof state; rng: number; order: number[] };
+  const runDir = o.runDir ?? join("runs", "pretrain");
+  const stop = new AbortController();
+  const result = await runTraining<State>({
+    outDir: runDir,
+    totalSteps: o.steps,
+    resume: o.resume,
+    saveEvery: o.saveEvery,
+    keepCheckpoints: 1,
+    logEvery: 10,
+    label: "pretrain",
+    verbose: o.verbose,
+    signal: stop.signal,
+    config: { ...o, log: undefined, resume: undefined, stopAfter: undefined, verbose: undefined },
+    init: () => ({ params, opt: state, rng: new HostRng(o.seed + 1).state, order: [] }),
+    async step(st, s) {
+      const rng = new HostRng(0);
+      rng.state = st.rng;
+      if (st.order.length < B) {
+        st.order = st.order.concat(
+          rng.shuffle(Array.from({ length: trainRows.rows }, (_, i) => i)),
+        );
+      }
+      st.rng = rng.state;
+      const pick = st.order.splice(0, B);
+      const ids = new Int32Array(B * T);
+      const mask = new Float32Array(B * T);
+      for (const [i, r] of pick.entries()) {
+        ids.set(trainRows.ids.subarray(r * T, (r + 1) * T), i * T);
+        mask.set(trainRows.mask.subarray(r * T, (r + 1) * T), i * T);
+      }
+      const lr = opt.learningRate(s);
+      const [lossA, p2, s2] = step(
+        st.params,
+        st.opt,
+        np.array(ids, { shape: [B, T], dtype: np.int32 }),
+        np.array(mask, { shape: [B, T], dtype: np.float32 }),
+        np.array(lr, { dtype: np.float32 }),
       );
-    }
+      st.params = p2 as LMParams;
+      st.opt = s2 as typeof state;
+      const loss = (await (lossA as np.Array).data())[0];
+      if (o.stopAfter !== undefined && s + 1 >= o.stopAfter) stop.abort();
+      return { loss, lr };
+    },
+    snapshot: (st) => ({
+      params: st.params,
+      optState: st.opt,
+      host: { rng: st.rng, order: st.order },
+    }),
+    restore(st, loaded) {
+      disposeTree(st.params);
+      disposeTree(st.opt as unknown as LMParams);
+      st.params = loaded.params as LMParams;
+      st.opt = loaded.optState as typeof state;
+      const h = loaded.host as { rng: number; order: number[] } | undefined;
+      if (h) {
+        st.rng = h.rng;
+        st.order = h.order;
+      }
+      return st;
+    },
+  });
+  params = result.state.params;
+  disposeTree(result.state.opt as unknown as LMParams);
+  if (result.status === "interrupted") {
+    log(`interrupted at step ${result.step}; continue with --resume (checkpoint in ${runDir})`);
   }
-  disposeTree(state as unknown as LMParams);
+  if (existsSync(join(runDir, "metrics.jsonl")))
+    copyFileSync(join(runDir, "metrics.jsonl"), join(o.out, "metrics.jsonl"));
+  const lastLoss = Number(result.lastLog?.loss ?? Number.NaN);
 
   const heldNLL = await packedNLL(config, params, heldRows);
   const uni = unigramNLL(heldRows, unigramLogProbs(trainRows, vocabSize));
@@ -232,14 +271,14 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainReport> {
   const seconds = (performance.now() - t0) / 1000;
   const report: PretrainReport = {
     seconds: +seconds.toFixed(1),
-    steps: o.steps,
+    steps: result.step,
     params: nParams,
     trainTokens: trainRows.mask.reduce((a, b) => a + b, 0),
     heldOutTokens: heldRows.mask.reduce((a, b) => a + b, 0),
     heldOutNLL: +heldNLL.toFixed(4),
     heldOutPerplexity: +Math.exp(heldNLL).toFixed(3),
     unigramPerplexity: +Math.exp(uni).toFixed(3),
-    finalTrainLoss: +ema.toFixed(4),
+    finalTrainLoss: +lastLoss.toFixed(4),
     samples,
   };
   writeJsonAtomic(join(o.out, "pretrain_report.json"), { options: o, ...report, log: undefined });

@@ -29,9 +29,15 @@ export function registerLM(program: Command): void {
     .option("--steps <n>", "optimiser steps", parseInteger, d.steps)
     .option("--lr <x>", "peak learning rate", parseNumber, d.lr)
     .option("--warmup-steps <n>", "linear warm-up steps", parseInteger, d.warmupSteps)
+    .option("--run-dir <dir>", "checkpoints and training metrics", "runs/pretrain")
+    .option("--save-every <n>", "checkpoint every n steps", parseInteger, d.saveEvery)
+    .option("--resume", "continue from the latest checkpoint in --run-dir")
     .option("--json", "print the report as one JSON object")
     .action(async (o) => {
       const r = await pretrain({
+        runDir: o.runDir,
+        saveEvery: o.saveEvery,
+        resume: o.resume,
         out: o.out,
         seed: o.seed,
         sentences: o.sentences,
@@ -80,6 +86,10 @@ export function registerLM(program: Command): void {
     .option("--save-every <n>", "checkpoint every n steps", parseInteger, sd.saveEvery)
     .option("--seed <n>", "random seed", parseInteger, sd.seed)
     .option("--resume", "continue from the latest checkpoint in --out")
+    .option(
+      "--skip-nonfinite",
+      "roll back and count steps whose loss or gradient is NaN/Inf (default: stop with an error)",
+    )
     .action(async (o) => {
       const examples = o.data ? loadSFTJsonl(o.data) : positiveReviewSFT(o.examples, o.seed + 7);
       const r = await sft({
@@ -94,6 +104,7 @@ export function registerLM(program: Command): void {
         saveEvery: o.saveEvery,
         seed: o.seed,
         resume: o.resume,
+        onNonFinite: o.skipNonfinite ? "skip" : "stop",
       });
       const ev = r.evalLoss === null ? "" : `, eval loss ${r.evalLoss.toFixed(4)}`;
       console.log(`wrote ${r.out}: ${r.steps} steps, train loss ${r.trainLoss.toFixed(4)}${ev}`);
