@@ -47,6 +47,8 @@ export type DiffusionTrainOptions = {
   saveEvery?: number;
   verbose?: boolean;
   config?: Partial<DiffusionConfig>;
+  /** A step with a non-finite loss or gradient: stop with an error (default) or roll it back, count it and go on. */
+  onNonFinite?: "stop" | "skip";
 };
 
 /** The defaults of `prefopt diffusion train` (the bundled model's recipe). */
@@ -139,6 +141,7 @@ export async function trainDiffusion(
     keepCheckpoints: 1,
     label: "diffusion",
     verbose: o.verbose ?? true,
+    onNonFinite: o.onNonFinite,
     config: { ...o, config },
     init: () => {
       data ??= measureSet(loadMnistSplit().train);

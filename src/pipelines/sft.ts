@@ -44,6 +44,8 @@ export type SftOptions = {
   /** Stop like an interrupt (checkpoint, no final eval) once this many steps are done. */
   stopAfter?: number;
   signal?: AbortSignal;
+  /** A step with a non-finite loss or gradient: stop with an error (default) or roll it back, count it and go on. */
+  onNonFinite?: "stop" | "skip";
 };
 
 export const SFT_DEFAULTS = {
@@ -109,7 +111,7 @@ export async function sft(opts: SftOptions): Promise<SftResult> {
     (p: LMParams, s: AdamState<LMParams>, ids: np.Array, mask: np.Array, lr: np.Array) => {
       const [loss, grads] = valueAndGrad((pp: LMParams) => maskedNLL(c, pp, ids, mask))(refTree(p));
       const r = opt.step(p, grads, s, lr);
-      return [loss, r.params, r.state] as const;
+      return [loss, r.params, r.state, r.gradNorm] as const;
     },
   );
   const batchArrays = (batch: Row[]) => {
@@ -137,6 +139,7 @@ export async function sft(opts: SftOptions): Promise<SftResult> {
     saveEvery: o.saveEvery,
     label: "sft",
     verbose: o.verbose,
+    onNonFinite: o.onNonFinite,
     config: {
       ...o,
       examples: o.examples.length,
@@ -163,12 +166,19 @@ export async function sft(opts: SftOptions): Promise<SftResult> {
       }
       const [ids, mask] = batchArrays(batch);
       const lr = opt.learningRate(i);
-      const [lossA, p2, s2] = step(s.params, s.opt, ids, mask, np.array(lr, { dtype: np.float32 }));
+      const [lossA, p2, s2, gA] = step(
+        s.params,
+        s.opt,
+        ids,
+        mask,
+        np.array(lr, { dtype: np.float32 }),
+      );
       s.params = p2 as LMParams;
       s.opt = s2 as AdamState<LMParams>;
       const loss = (await (lossA as np.Array).data())[0];
+      const gradNorm = (await (gA as np.Array).data())[0];
       if (o.stopAfter !== undefined && i + 1 >= o.stopAfter) stop.abort();
-      return { loss, lr, epoch: s.epoch + s.cursor / trainRows.length };
+      return { loss, grad_norm: gradNorm, lr, epoch: s.epoch + s.cursor / trainRows.length };
     },
     evaluate:
       evalRows.length > 0

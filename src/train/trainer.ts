@@ -49,7 +49,7 @@ export type TrainingOptions<S> = {
   keepCheckpoints?: number;
   /** Track the best evaluation metric, e.g. {name: "eval/loss", mode: "min"}. */
   bestMetric?: { name: string; mode: "min" | "max" };
-  /** On a non-finite `loss`: stop with an error (default) or roll the update back and go on. */
+  /** On a non-finite `loss` or `grad_norm`: stop with an error (default) or roll the update back and go on. */
   onNonFinite?: "stop" | "skip";
   /** With "skip": give up after this many skipped steps (default 10). */
   maxSkips?: number;
@@ -68,8 +68,8 @@ export type TrainingOptions<S> = {
   init(): S | Promise<S>;
   /**
    * Runs update number `step` (0-based) in place on the mutable `state` and
-   * returns host metrics (read the loss: this forces the step). A `loss`
-   * entry is checked for finiteness; an `epoch` entry is recorded.
+   * returns host metrics (read the loss: this forces the step). `loss` and
+   * `grad_norm` entries are checked for finiteness; an `epoch` entry is recorded.
    */
   step(state: S, step: number): Promise<Record<string, number>>;
   /** Evaluation metrics (logged as "eval/<name>"). */
@@ -99,16 +99,55 @@ export type TrainingResult<S> = {
   bestMetric: TrainerState["bestMetric"];
 };
 
-/** A non-finite loss (bad hyper-parameters or data, so a UserError): names the step. */
+/**
+ * A non-finite loss or gradient norm (bad hyper-parameters or data, so a
+ * UserError): names the step and the quantity; the update was not saved.
+ */
 export class NonFiniteLossError extends UserError {
   constructor(
     readonly step: number,
     readonly value: number,
+    readonly quantity: "loss" | "gradient norm" = "loss",
   ) {
     super(
-      `loss is ${value} at step ${step} (update ${step - 1}); lower the learning rate or enable gradient clipping`,
+      `${quantity} is ${value} at step ${step} (update ${step - 1}), nothing saved from it; ` +
+        "lower the learning rate, check the data, or skip such steps (--skip-nonfinite)",
     );
     this.name = "NonFiniteLossError";
+  }
+}
+
+/** The metric names checked for finiteness after every step: the loss and the gradient norm. */
+const GUARDED = [
+  ["loss", "loss"],
+  ["grad_norm", "gradient norm"],
+] as const;
+
+/**
+ * The non-finite check for hand-written training loops (the same policy as
+ * `runTraining`'s `onNonFinite`): `check(step, metrics)` after an update
+ * returns false when `loss` and `grad_norm` are finite; otherwise it throws
+ * `NonFiniteLossError` ("stop", or "skip" past `maxSkips`) or counts the
+ * step and returns true, and the caller rolls the update back.
+ */
+export class NonFiniteGuard {
+  skipped = 0;
+  constructor(
+    readonly mode: "stop" | "skip" = "stop",
+    readonly maxSkips = 10,
+    readonly log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  ) {}
+
+  /** `step` is 1-based (updates done, counting this one). */
+  check(step: number, m: Record<string, number>): boolean {
+    const bad = GUARDED.find(([k]) => m[k] !== undefined && !Number.isFinite(m[k]));
+    if (!bad) return false;
+    const [k, quantity] = bad;
+    if (this.mode === "stop") throw new NonFiniteLossError(step, m[k], quantity);
+    this.skipped += 1;
+    this.log(`step ${step}: ${quantity} is ${m[k]}; update rolled back (${this.skipped} skipped)`);
+    if (this.skipped > this.maxSkips) throw new NonFiniteLossError(step, m[k], quantity);
+    return true;
   }
 }
 
@@ -236,14 +275,15 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
       const rollback = o.onNonFinite === "skip" ? o.snapshot(state) : null;
       if (rollback) tree.ref([rollback.params, rollback.optState] as tree.JsTree<np.Array>);
       const m = await o.step(state, step);
-      const loss = m.loss;
       step += 1;
-      if (loss !== undefined && !Number.isFinite(loss)) {
-        if (!rollback) throw new NonFiniteLossError(step, loss);
+      const bad = GUARDED.find(([k]) => m[k] !== undefined && !Number.isFinite(m[k]));
+      if (bad) {
+        const [k, quantity] = bad;
+        if (!rollback) throw new NonFiniteLossError(step, m[k], quantity);
         skipped += 1;
         state = o.restore(state, { params: rollback.params, optState: rollback.optState }) ?? state;
-        say(`step ${step}: loss is ${loss}; update rolled back (${skipped} skipped)`);
-        if (skipped > maxSkips) throw new NonFiniteLossError(step, loss);
+        say(`step ${step}: ${quantity} is ${m[k]}; update rolled back (${skipped} skipped)`);
+        if (skipped > maxSkips) throw new NonFiniteLossError(step, m[k], quantity);
         continue;
       }
       if (rollback) tree.dispose([rollback.params, rollback.optState] as tree.JsTree<np.Array>);

@@ -85,9 +85,14 @@ export function registerDiffusion(program: Command): void {
     .option("--seed <n>", "random seed", parseInteger, d.seed)
     .option("--save-every <n>", "checkpoint every n steps", parseInteger, 250)
     .option("--no-resume", "start from scratch even if a checkpoint exists")
+    .option(
+      "--skip-nonfinite",
+      "roll back and count steps whose loss or gradient is NaN/Inf (default: stop with an error)",
+    )
     .action(async (o) => {
       await initEngine();
       const r = await trainDiffusion({
+        onNonFinite: o.skipNonfinite ? "skip" : "stop",
         outDir: o.out,
         steps: o.steps,
         batchSize: o.batchSize,
