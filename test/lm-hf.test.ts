@@ -99,6 +99,38 @@ describe("Hugging Face model directories", () => {
     });
   }
 
+  it("loads sharded checkpoints (model.safetensors.index.json)", async () => {
+    const c = big(tinyLlama);
+    const t = randomHF(c, 6);
+    const dir = writeHFDir(c, t);
+    rmSync(join(dir, "model.safetensors"));
+    const names = Object.keys(t).sort();
+    const weightMap: Record<string, string> = {};
+    for (const [i, part] of [names.slice(0, 7), names.slice(7)].entries()) {
+      const file = `model-0000${i + 1}-of-00002.safetensors`;
+      const host: Record<string, HostTensor> = {};
+      for (const k of part) {
+        host[k] = { dtype: "F32", shape: t[k].shape, data: t[k].data };
+        weightMap[k] = file;
+      }
+      writeSafetensors(join(dir, file), host, { format: "pt" });
+    }
+    writeJsonAtomic(join(dir, "model.safetensors.index.json"), {
+      metadata: {},
+      weight_map: weightMap,
+    });
+    const lm = await CausalLM.load(dir);
+    const got = await lm.logits([9, 8, 7]);
+    const want = referenceLogits(c, t, [9, 8, 7]).flat();
+    for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 2e-4);
+    const outs = await lm.generateBatch(["The plot", "I"], { n: 2, maxNewTokens: 3, seed: 1 });
+    assert.deepEqual(
+      outs.map((o) => o.length),
+      [2, 2],
+    );
+    lm.dispose();
+  });
+
   it("loads F16 and BF16 weights", async () => {
     const c = big(tinyLlama);
     const t = randomHF(c, 4);

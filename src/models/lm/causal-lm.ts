@@ -12,7 +12,7 @@ import { disposeTree, refTree } from "../../engine/pytree.js";
 import { defaultModelDir } from "../default-model.js";
 import type { LMConfig } from "./config.js";
 import { forward } from "./forward.js";
-import { type GenerateOptions, generateIds } from "./generate.js";
+import { type GenerateOptions, generateBatch } from "./generate.js";
 import { loadPretrained, savePretrained } from "./hf.js";
 import type { LMParams } from "./params.js";
 import { LMTokenizer } from "./tokenizer.js";
@@ -96,14 +96,16 @@ export class CausalLM {
 
   /** `opts.n` continuations of `prompt`, sampled in one batch. */
   async generateMany(prompt: string, opts: GenerateOptions = {}): Promise<string[]> {
+    return (await this.generateBatch([prompt], opts))[0];
+  }
+
+  /** out[i] = `opts.n` continuations of prompts[i]; all prompts decoded together in one batch. */
+  async generateBatch(prompts: string[], opts: GenerateOptions = {}): Promise<string[][]> {
     const eos = opts.eosTokenId ?? this.tokenizer.eosTokenId ?? this.config.eosTokenId;
-    const ids = this.promptIds(prompt);
-    this.#checkLength(ids.length);
-    const rows = await generateIds(this.config, this.params, ids, {
-      ...opts,
-      eosTokenId: eos,
-    });
-    return rows.map((r) => this.tokenizer.decode(r.filter((t) => t !== eos)));
+    const ids = prompts.map((p) => this.promptIds(p));
+    for (const x of ids) this.#checkLength(x.length);
+    const rows = await generateBatch(this.config, this.params, ids, { ...opts, eosTokenId: eos });
+    return rows.map((r) => r.map((t) => this.tokenizer.decode(t.filter((x) => x !== eos))));
   }
 
   /** Drops the engine arrays of the params. */
