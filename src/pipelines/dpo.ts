@@ -53,6 +53,7 @@ import {
   refCacheKey,
 } from "../train/ref-logp-cache.js";
 import { linearWarmupDecay } from "../train/schedules.js";
+import { NonFiniteGuard } from "../train/trainer.js";
 import { chatTemplateOf } from "./lm-data.js";
 
 export type DpoOptions = {
@@ -90,6 +91,10 @@ export type DpoOptions = {
   prompts?: number;
   samplesPerPrompt?: number;
   maxNewTokens?: number;
+  /** a step with a non-finite loss or gradient: stop with an error (default) or roll it back and count it */
+  onNonFinite?: "stop" | "skip";
+  /** stop like an interrupt once this many steps are done: checkpoint, no final model */
+  stopAfter?: number;
   /** progress bar and messages (default: stderr) */
   quiet?: boolean;
   log?: (line: string) => void;
@@ -113,7 +118,7 @@ export const DPO_DEFAULTS = {
   saveEvery: 50,
   logEvery: 5,
   seed: 0,
-  prompts: 48,
+  prompts: 128,
   samplesPerPrompt: 4,
   maxNewTokens: 16,
 };
@@ -339,6 +344,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
     log(`dpo: resumed from ${ckpt} at step ${step}`);
   }
   const metrics = new MetricsLogger(o.out, { keepUpToStep: step });
+  const guard = new NonFiniteGuard(opts.onNonFinite ?? "stop", 10, log);
   const ipo = o.lossType === "ipo";
   const lossOpts = { beta: o.beta, type: o.lossType, labelSmoothing: o.labelSmoothing };
 
@@ -430,14 +436,21 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
     const refC = np.array(new Float32Array(idx.map((i) => refValue(refTrain, "chosen", i))));
     const refR = np.array(new Float32Array(idx.map((i) => refValue(refTrain, "rejected", i))));
     const lr = np.array(opt.learningRate(step), { dtype: np.float32 });
+    // with onNonFinite "skip", the pre-update state to roll back to
+    const keep = guard.mode === "skip" ? refTree({ params, state }) : null;
     const r = trainStep(params, state, ids, mask, refC, refR, lr);
     params = r.params;
     state = r.state;
     const loss = (await r.loss.data())[0];
-    if (!Number.isFinite(loss)) {
-      throw new Error(`dpo: loss became ${loss} at step ${step}; lower --learning-rate`);
-    }
     const vals: Record<string, number> = { loss, grad_norm: (await r.gradNorm.data())[0] };
+    if (guard.check(step + 1, vals) && keep) {
+      for (const a of Object.values(r.aux as Record<string, np.Array>)) a.dispose();
+      disposeTree({ params, state } as never);
+      ({ params, state } = keep);
+      step++;
+      continue;
+    }
+    if (keep) disposeTree(keep as never);
     for (const [name, a] of Object.entries(r.aux as Record<string, np.Array>))
       vals[name] = (await a.data())[0];
     step++;
@@ -455,12 +468,32 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
     if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < total) {
       metrics.log(step, await evaluate(), step / perEpoch);
     }
-    if (o.saveEvery > 0 && step % o.saveEvery === 0 && step < total) {
+    const stop = opts.stopAfter !== undefined && step >= opts.stopAfter && step < total;
+    if ((o.saveEvery > 0 && step % o.saveEvery === 0 && step < total) || stop) {
       await saveCheckpoint(o.out, {
         params,
         optState: state,
         trainerState: { step, epoch: step / perEpoch, config: { ...o, log: undefined } },
       });
+    }
+    if (stop) {
+      bar?.done();
+      trainStep.dispose();
+      metrics.close();
+      disposeTree(params);
+      disposeTree(state as never);
+      lm.dispose();
+      return {
+        out: o.out,
+        data: dataPath,
+        steps: step,
+        pairs: { train: train.length, eval: evalPairs.length },
+        refCacheHit: hit,
+        refCachePath: cachePath,
+        train: last,
+        eval: {},
+        seconds: (Date.now() - t0) / 1000,
+      };
     }
   }
   bar?.done();

@@ -42,6 +42,7 @@ import { MetricsLogger } from "../train/metrics.js";
 import { type AdamState, adamw, decayMatrices } from "../train/optimizer.js";
 import { ProgressBar } from "../train/progress.js";
 import { linearWarmupDecay } from "../train/schedules.js";
+import { NonFiniteGuard } from "../train/trainer.js";
 import { stripUndefined } from "./dpo.js";
 import { chatTemplateOf } from "./lm-data.js";
 
@@ -66,6 +67,8 @@ export type RewardOptions = {
   /** embedded world */
   prompts?: number;
   samplesPerPrompt?: number;
+  /** a step with a non-finite loss or gradient: stop with an error (default) or roll it back and count it */
+  onNonFinite?: "stop" | "skip";
   maxNewTokens?: number;
   quiet?: boolean;
   log?: (line: string) => void;
@@ -84,7 +87,7 @@ export const REWARD_DEFAULTS = {
   saveEvery: 100,
   logEvery: 5,
   seed: 0,
-  prompts: 64,
+  prompts: 128,
   samplesPerPrompt: 4,
   maxNewTokens: 16,
 };
@@ -272,6 +275,7 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
   const bar = opts.quiet ? undefined : new ProgressBar({ total, label: "reward", start: step });
   let acc: Record<string, number[]> = {};
   let last: Record<string, number> = {};
+  const guard = new NonFiniteGuard(opts.onNonFinite ?? "stop", 10, log);
   const evaluate = async (): Promise<Record<string, number>> => {
     if (evalEx.length === 0) return {};
     rm.params = params;
@@ -287,13 +291,21 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
     const b = collateForReward(rows, rm.padTokenId);
     const margin = np.array(new Float32Array(idx.map((i) => train[i].margin ?? 0)));
     const lr = np.array(opt.learningRate(step), { dtype: np.float32 });
+    // with onNonFinite "skip", the pre-update state to roll back to
+    const keep = guard.mode === "skip" ? refTree({ params, state }) : null;
     const r = trainStep(params, state, b.ids, b.last, margin, lr);
     params = r.params;
     state = r.state;
     const loss = (await r.loss.data())[0];
-    if (!Number.isFinite(loss))
-      throw new Error(`reward: loss became ${loss} at step ${step}; lower --learning-rate`);
     const vals: Record<string, number> = { loss, grad_norm: (await r.gradNorm.data())[0] };
+    if (guard.check(step + 1, vals) && keep) {
+      for (const a of Object.values(r.aux as Record<string, np.Array>)) a.dispose();
+      disposeTree({ params, state } as never);
+      ({ params, state } = keep);
+      step++;
+      continue;
+    }
+    if (keep) disposeTree(keep as never);
     for (const [name, a] of Object.entries(r.aux as Record<string, np.Array>))
       vals[name] = (await a.data())[0];
     step++;
