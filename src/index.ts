@@ -1,5 +1,7 @@
 /** prefopt: the public library API. */
 
+// preference optimisation of language models (data, reward models, DPO, RLHF, judges)
+export { afinnScore } from "./data/afinn.js";
 // language models (GPT-2, LLaMA in Hugging Face layout)
 export { bpeTokenizerJSON, trainBPE } from "./data/bpe.js";
 // text-to-image diffusion (the text-to-digit world, DESIGN §2)
@@ -12,6 +14,25 @@ export {
 export { measureSet, sampleCaptionedBatch } from "./data/digit-captions.js";
 export { type DigitImages, loadMnist, loadMnistSplit } from "./data/mnist.js";
 export { movieReviewCorpus, reviewSentence } from "./data/movie-reviews.js";
+export {
+  collatePairs,
+  collateSequences,
+  type TokenizedPair,
+  tokenizePairs,
+  truncatePair,
+} from "./data/preference-collate.js";
+export {
+  type ChatTemplate,
+  loadPreferenceJsonl,
+  type PreferenceExample,
+  parsePreferenceJsonl,
+  preferenceJsonl,
+} from "./data/preference-data.js";
+export {
+  bradleyTerryPreferences,
+  sampleAndScore,
+  sentimentPrompts,
+} from "./data/sentiment-preferences.js";
 export { loadSFTJsonl, positiveReviewSFT, type SFTExample, tokenizeSFT } from "./data/sft-data.js";
 // engine I/O: safetensors, atomic writes
 export { writeFileAtomic, writeJsonAtomic } from "./engine/atomic.js";
@@ -30,6 +51,12 @@ export {
   writeSafetensors,
 } from "./engine/safetensors.js";
 export { evaluatePromptFollowing, heldOutCombos } from "./eval/diffusion-eval.js";
+export { type FrontierPoint, frontierPlot, frontierTable } from "./eval/frontier.js";
+export { afinnJudge, type Judge, rewardModelJudge, scalarJudge } from "./eval/judges.js";
+export { type LLMJudgeOptions, llmJudge, pairwisePrompt } from "./eval/llm-judge.js";
+export { modelWinRate } from "./eval/model-win-rate.js";
+export { completionLogps, evaluatePolicy } from "./eval/policy-eval.js";
+export { type WinRate, wilsonInterval, winRate } from "./eval/win-rate.js";
 export { defaultModelDir } from "./models/default-model.js";
 export {
   fromPixels,
@@ -86,6 +113,8 @@ export {
   sequenceLogProbs,
 } from "./models/lm/logprobs.js";
 export { initParams, type LMParams } from "./models/lm/params.js";
+export { RewardModel, rewardScores } from "./models/lm/reward-model.js";
+export { sampleBatch } from "./models/lm/sample-batch.js";
 export { LMTokenizer } from "./models/lm/tokenizer.js";
 export {
   classifyDigits,
@@ -111,7 +140,11 @@ export { klDivergence, klOptimum, klRegularisedObjective } from "./objectives/op
 export { type PreferenceLossType, preferenceLoss } from "./objectives/preference-loss.js";
 export { trainClassifier } from "./pipelines/classifier-train.js";
 export { type DiffusionTrainOptions, trainDiffusion } from "./pipelines/diffusion-train.js";
+export { type DpoOptions, runDpo } from "./pipelines/dpo.js";
 export { type PretrainOptions, pretrain } from "./pipelines/pretrain.js";
+export { type RewardOptions, runReward } from "./pipelines/reward.js";
+export { type RlhfOptions, runRlhf } from "./pipelines/rlhf.js";
+export { runSentimentExperiment } from "./pipelines/sentiment-experiment.js";
 export { type SftOptions, sft } from "./pipelines/sft.js";
 export { imageGrid, writeImageGrid } from "./report/image-grid.js";
 export { decodeGrayPng, encodeGrayPng, readGrayPng, writeGrayPng } from "./report/png.js";
@@ -131,6 +164,7 @@ export {
   globalNorm,
 } from "./train/optimizer.js";
 export { ProgressBar } from "./train/progress.js";
+export { cachedRefLogps, refCacheKey } from "./train/ref-logp-cache.js";
 export {
   constantSchedule,
   cosineWarmup,
