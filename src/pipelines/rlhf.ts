@@ -32,6 +32,7 @@ import { MetricsLogger } from "../train/metrics.js";
 import { type AdamState, adamw, decayMatrices } from "../train/optimizer.js";
 import { ProgressBar } from "../train/progress.js";
 import { constantSchedule } from "../train/schedules.js";
+import { NonFiniteGuard } from "../train/trainer.js";
 import { stripUndefined } from "./dpo.js";
 import { runReward } from "./reward.js";
 
@@ -61,6 +62,8 @@ export type RlhfOptions = {
   evalPrompts?: number;
   quiet?: boolean;
   log?: (line: string) => void;
+  /** a step with a non-finite loss or gradient: stop with an error (default) or roll it back and count it */
+  onNonFinite?: "stop" | "skip";
 };
 
 export const RLHF_DEFAULTS = {
@@ -182,6 +185,7 @@ export async function runRlhf(opts: RlhfOptions): Promise<RlhfResult> {
     log(`rlhf: resumed from ${ckpt} at step ${step}`);
   }
   const metrics = new MetricsLogger(o.out, { keepUpToStep: step });
+  const guard = new NonFiniteGuard(opts.onNonFinite ?? "stop", 10, log);
   const k = o.samplesPerPrompt;
   const P = Math.min(o.promptsPerStep, prompts.length);
   const trainStep = jit(
@@ -235,6 +239,8 @@ export async function runRlhf(opts: RlhfOptions): Promise<RlhfResult> {
       adv = adv.map((a) => (a - m) / sd);
     }
     const b = collateSequences(rows, { padTokenId: pad });
+    // with onNonFinite "skip", the pre-update state to roll back to
+    const keep = guard.mode === "skip" ? refTree({ params, state }) : null;
     const r = trainStep(
       params,
       state,
@@ -246,7 +252,13 @@ export async function runRlhf(opts: RlhfOptions): Promise<RlhfResult> {
     state = r.state;
     const loss = (await r.loss.data())[0];
     const gradNorm = (await r.gradNorm.data())[0];
-    if (!Number.isFinite(loss)) throw new Error(`rlhf: loss became ${loss} at step ${step}`);
+    if (guard.check(step + 1, { loss, grad_norm: gradNorm }) && keep) {
+      disposeTree({ params, state } as never);
+      ({ params, state } = keep);
+      step++;
+      continue;
+    }
+    if (keep) disposeTree(keep as never);
     step++;
     const meanOf = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
     const vals: Record<string, number> = {

@@ -64,6 +64,10 @@ export function registerPreference(program: Command): void {
       parseInteger,
       d.samplesPerPrompt,
     )
+    .option(
+      "--skip-nonfinite",
+      "roll back and count steps whose loss or gradient is NaN/Inf (default: stop with an error)",
+    )
     .option("--seed <n>", "random seed", parseInteger, 0)
     .option("--json", "print the result as one JSON object")
     .action(async (o) => {
@@ -89,6 +93,7 @@ export function registerPreference(program: Command): void {
         prompts: o.prompts,
         samplesPerPrompt: o.samplesPerPrompt,
         seed: o.seed,
+        onNonFinite: o.skipNonfinite ? "skip" : "stop",
       });
       if (o.json) {
         console.log(JSON.stringify(r));
@@ -135,6 +140,10 @@ export function registerPreference(program: Command): void {
       parseInteger,
       rd.samplesPerPrompt,
     )
+    .option(
+      "--skip-nonfinite",
+      "roll back and count steps whose loss or gradient is NaN/Inf (default: stop with an error)",
+    )
     .option("--seed <n>", "random seed", parseInteger, 0)
     .option("--json", "print the result as one JSON object")
     .action(async (o) => {
@@ -154,6 +163,7 @@ export function registerPreference(program: Command): void {
         prompts: o.prompts,
         samplesPerPrompt: o.samplesPerPrompt,
         seed: o.seed,
+        onNonFinite: o.skipNonfinite ? "skip" : "stop",
       });
       if (o.json) {
         console.log(JSON.stringify(r));
@@ -192,6 +202,10 @@ export function registerPreference(program: Command): void {
     .option("--max-new-tokens <n>", "tokens per sample", parseInteger, ld.maxNewTokens)
     .option("--save-every <n>", "checkpoint every n steps", parseInteger, ld.saveEvery)
     .option("--no-resume", "start over even if --out holds a checkpoint")
+    .option(
+      "--skip-nonfinite",
+      "roll back and count steps whose loss or gradient is NaN/Inf (default: stop with an error)",
+    )
     .option("--seed <n>", "random seed", parseInteger, 0)
     .option("--json", "print the result as one JSON object")
     .action(async (o) => {
@@ -209,6 +223,7 @@ export function registerPreference(program: Command): void {
         saveEvery: o.saveEvery,
         resume: o.resume,
         seed: o.seed,
+        onNonFinite: o.skipNonfinite ? "skip" : "stop",
       });
       if (o.json) {
         console.log(JSON.stringify(r));
