@@ -17,6 +17,7 @@
 import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "./atomic.js";
 import { UserError } from "./errors.js";
+import { assertFinite } from "./finite.js";
 import { decodeHalf, encodeHalf } from "./half.js";
 import { numpy as np, tree } from "./jax.js";
 import { flattenNamed } from "./pytree.js";
@@ -464,7 +465,7 @@ export function loadParams(
   return fillTemplate(path, file.tensors, template, opts.allowExtra ?? false);
 }
 
-/** Builds arrays shaped like `template` from host tensors; shared with checkpoint loading. */
+/** Builds arrays shaped like `template` from host tensors (float ones must be finite); shared with checkpoint loading. */
 export function fillTemplate<T>(
   source: string,
   tensors: Record<string, HostTensor>,
@@ -498,7 +499,10 @@ export function fillTemplate<T>(
   if (leaves.length !== names.length)
     throw new Error("fillTemplate: template has non-array leaves");
   const filled = names.map((name) => {
-    const a = fromHost(tensors[name], name);
+    const t = tensors[name];
+    if (t.dtype === "F32" || t.dtype === "F64")
+      assertFinite(t.data as Float32Array, `${source}: tensor "${name}"`);
+    const a = fromHost(t, name);
     const dt = named[name].dtype;
     return a.dtype === dt ? a : a.astype(dt);
   });

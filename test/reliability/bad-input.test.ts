@@ -20,10 +20,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { hasStack, ROOT, runCli } from "./cli.js";
-import { writeTinyModel } from "./tiny-model.js";
+import { writeTinyDiffusion, writeTinyModel } from "./tiny-model.js";
 
 const FIX = join(ROOT, "test", "fixtures", "bad");
-type Case = { file: string; what: string; run: string[]; expect: string[]; replace?: string };
+type Case = {
+  file: string;
+  what: string;
+  run: string[];
+  expect: string[];
+  replace?: string;
+  base?: "lm" | "diffusion";
+};
 const manifest = JSON.parse(readFileSync(join(FIX, "manifest.json"), "utf8")) as {
   cases: Case[];
   support: { file: string; what: string }[];
@@ -31,10 +38,13 @@ const manifest = JSON.parse(readFileSync(join(FIX, "manifest.json"), "utf8")) as
 
 let tmp = "";
 let model = "";
+let diffusion = "";
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), "prefopt-bad-"));
   model = join(tmp, "tiny");
   await writeTinyModel(model);
+  diffusion = join(tmp, "tiny-diffusion");
+  await writeTinyDiffusion(diffusion);
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -63,10 +73,11 @@ describe("bad-input corpus through the CLI", { concurrency: 2 }, () => {
   manifest.cases.forEach((c, i) => {
     it(`${c.file}: ${c.what}`, async (t) => {
       const file = join(FIX, c.file);
-      let dir = model;
+      const base = c.base === "diffusion" ? diffusion : model;
+      let dir = base;
       if (c.replace) {
         dir = join(tmp, `model-${i}`);
-        cpSync(model, dir, { recursive: true });
+        cpSync(base, dir, { recursive: true });
         copyFileSync(file, join(dir, c.replace));
       }
       const out = join(tmp, `out-${i}`);
@@ -76,6 +87,7 @@ describe("bad-input corpus through the CLI", { concurrency: 2 }, () => {
           .replace("{file}", file)
           .replace("{model}", dir)
           .replace("{out}", out)
+          .replace("{diffusion}", diffusion)
           .replace("{text}", text),
       );
       const r = await runCli(args);

@@ -27,8 +27,10 @@ import {
   type HostTensor,
   type SafetensorsDType,
 } from "../../src/engine/safetensors.js";
+import { validateDiffusionConfig } from "../../src/models/diffusion/validate-config.js";
 import { configFromHF } from "../../src/models/lm/config.js";
 import { ROOT } from "./cli.js";
+import { TINY_DIFFUSION_CONFIG } from "./tiny-model.js";
 
 const RUNS = Number(process.env.PREFOPT_FUZZ_RUNS ?? 300);
 const MS = 1000 * Number(process.env.PREFOPT_FUZZ_SECONDS ?? 3);
@@ -466,6 +468,59 @@ describe("fuzz: config reader", () => {
       if (c.modelType === "gpt2") assert.equal(c.dModel % c.nHead, 0);
       else assert.equal(c.headDim % 2, 0);
       assert.ok(c.normEps > 0 && c.ropeTheta > 0);
+    });
+  });
+
+  it("diffusion config.json: UserError naming the file and field, or a config the UNet can be built from", (t) => {
+    const paths = [
+      ["imageSize"],
+      ["unet", "channels"],
+      ["unet", "channels", 0],
+      ["unet", "condDim"],
+      ["unet", "groups"],
+      ["text", "vocabSize"],
+      ["text", "maxLen"],
+      ["text", "dim"],
+      ["text", "layers"],
+      ["text", "heads"],
+      ["text", "outDim"],
+      ["vocab"],
+      ["vocab", 1],
+      ["schedule", "kind"],
+      ["schedule", "T"],
+      ["unet"],
+      ["text"],
+    ] as (string | number)[][];
+    const mutate = (edits: [number, unknown][]) => {
+      const c = structuredClone(TINY_DIFFUSION_CONFIG) as unknown as Record<string, unknown>;
+      for (const [pi, v] of edits) {
+        const path = paths[pi % paths.length];
+        let o = c as Record<string | number, unknown>;
+        for (const k of path.slice(0, -1)) {
+          if (o[k] === null || typeof o[k] !== "object") break;
+          o = o[k] as Record<string | number, unknown>;
+        }
+        o[path[path.length - 1]] = v;
+      }
+      return c;
+    };
+    const arb = fc.oneof(
+      fc
+        .array(
+          fc.tuple(fc.nat(), fc.oneof(valueFor, fc.constantFrom(3, 5, 12, 28, 1e9, "cosine"))),
+          { maxLength: 3 },
+        )
+        .map(mutate),
+      fc.jsonValue(),
+    );
+    fuzz(t, "validateDiffusionConfig", arb, (j) => {
+      const c = userErrorOr(() => validateDiffusionConfig(j, "d/config.json"), "d/config.json");
+      if (!c) return;
+      for (const ch of c.unet.channels) assert.equal(ch % c.unet.groups, 0);
+      assert.equal(c.text.dim % c.text.heads, 0);
+      assert.equal(c.text.outDim, c.unet.condDim);
+      assert.equal(c.vocab.length, c.text.vocabSize);
+      assert.equal(c.imageSize % 4, 0);
     });
   });
 });

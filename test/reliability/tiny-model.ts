@@ -6,6 +6,12 @@
 import { bpeTokenizerJSON, trainBPE } from "../../src/data/bpe.js";
 import { movieReviewCorpus } from "../../src/data/movie-reviews.js";
 import { initEngine } from "../../src/engine/init.js";
+import { makeKey } from "../../src/engine/random.js";
+import {
+  type DiffusionConfig,
+  initDiffusion,
+  saveDiffusion,
+} from "../../src/models/diffusion/model.js";
 import { CausalLM } from "../../src/models/lm/causal-lm.js";
 import { gpt2Config } from "../../src/models/lm/config.js";
 import { paramsFromHF } from "../../src/models/lm/hf-tensors.js";
@@ -38,4 +44,21 @@ export async function writeTinyModel(dir: string, seed = 1): Promise<void> {
   const lm = new CausalLM(c, paramsFromHF(c, t, "tiny"), tok);
   await lm.save(dir);
   lm.dispose();
+}
+
+/** A tiny text-to-digit diffusion config (a 3-word vocabulary, widths 8–16). */
+export const TINY_DIFFUSION_CONFIG: DiffusionConfig = {
+  modelType: "prefopt-text-to-digit",
+  imageSize: 28,
+  unet: { channels: [8, 16], condDim: 16, groups: 4 },
+  text: { vocabSize: 3, maxLen: 8, dim: 16, layers: 1, heads: 2, outDim: 16 },
+  vocab: ["<pad>", "a", "7"],
+  schedule: { kind: "linear", T: 1000 },
+};
+
+/** Writes the tiny diffusion model (config.json, model.safetensors) into `dir`. */
+export async function writeTinyDiffusion(dir: string): Promise<void> {
+  await initEngine();
+  const config = TINY_DIFFUSION_CONFIG;
+  await saveDiffusion(dir, { config, params: initDiffusion(makeKey(0), config) });
 }

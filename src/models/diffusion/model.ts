@@ -20,6 +20,7 @@ import {
 } from "./text-encoder.js";
 import { defaultVocabulary } from "./tokenizer.js";
 import { initUNet, type UNetConfig, type UNetParams, unetForward } from "./unet.js";
+import { validateDiffusionConfig } from "./validate-config.js";
 
 export type DiffusionConfig = {
   modelType: "prefopt-text-to-digit";
@@ -96,14 +97,15 @@ export function loadDiffusion(dir: string): DiffusionModel {
   } catch (e) {
     throw new UserError(`${cfgPath}: invalid JSON: ${(e as Error).message}`);
   }
-  if (config.modelType !== "prefopt-text-to-digit") {
+  if (config?.modelType !== "prefopt-text-to-digit") {
     throw new UserError(
-      `${cfgPath}: field "modelType" is ${JSON.stringify(config.modelType)}, expected "prefopt-text-to-digit"`,
+      `${cfgPath}: field "modelType" is ${JSON.stringify(config?.modelType)}, expected "prefopt-text-to-digit"`,
     );
   }
   for (const f of ["unet", "text", "vocab", "schedule"] as const) {
     if (config[f] === undefined) throw new UserError(`${cfgPath}: missing field "${f}"`);
   }
+  validateDiffusionConfig(config, cfgPath);
   const template = initDiffusion(makeKey(0), config);
   const params = loadParams(join(dir, "model.safetensors"), template);
   disposeTree(template);
