@@ -34,11 +34,18 @@ import { UserError } from "../engine/errors.js";
 import { initEngine } from "../engine/init.js";
 import { jit, numpy as np, valueAndGrad } from "../engine/jax.js";
 import { disposeTree, refTree } from "../engine/pytree.js";
-import { HostRng } from "../engine/random.js";
+import { HostRng, makeKey } from "../engine/random.js";
 import { defaultModelDir } from "../models/default-model.js";
 import { CausalLM } from "../models/lm/causal-lm.js";
 import type { LMConfig } from "../models/lm/config.js";
 import { sequenceLogProbs } from "../models/lm/logprobs.js";
+import {
+  defaultLoraTargets,
+  initLora,
+  type LoraConfig,
+  type LoraParams,
+  mergeLora,
+} from "../models/lm/lora.js";
 import type { LMParams } from "../models/lm/params.js";
 import { dpoLoss } from "../objectives/dpo.js";
 import type { PreferenceLossType } from "../objectives/preference-loss.js";
@@ -93,6 +100,8 @@ export type DpoOptions = {
   maxNewTokens?: number;
   /** a step with a non-finite loss or gradient: stop with an error (default) or roll it back and count it */
   onNonFinite?: "stop" | "skip";
+  /** LoRA adapters instead of full fine-tuning (rank 0: off); merged into the saved model */
+  lora?: { rank: number; alpha?: number; targets?: string[] };
   /** stop like an interrupt once this many steps are done: checkpoint, no final model */
   stopAfter?: number;
   /** progress bar and messages (default: stderr) */
@@ -330,8 +339,31 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
     maxGradNorm: o.maxGradNorm,
     decayMask: decayMatrices,
   });
-  let params: LMParams = refTree(lm.params);
-  let state: AdamState<LMParams> = opt.init(refTree(params));
+  // with LoRA the trainable tree is the adapters; the base weights stay frozen
+  const loraCfg: LoraConfig | undefined =
+    opts.lora && opts.lora.rank > 0
+      ? {
+          rank: opts.lora.rank,
+          alpha: opts.lora.alpha ?? 2 * opts.lora.rank,
+          targets: opts.lora.targets ?? defaultLoraTargets(c),
+        }
+      : undefined;
+  const base = lm.params;
+  type Trainable = LMParams | LoraParams;
+  let params: Trainable = loraCfg
+    ? initLora(base, loraCfg, makeKey(o.seed + 17))
+    : refTree(lm.params);
+  if (loraCfg) {
+    const n = Object.values(params as LoraParams).reduce((a, x) => a + x.A.size + x.B.size, 0);
+    log(
+      `dpo: LoRA rank ${loraCfg.rank}, α ${loraCfg.alpha} on ${loraCfg.targets.join(", ")}: ${n} trainable numbers`,
+    );
+  }
+  /** The policy's full weights (consumes `t` and `b`). */
+  const policyOf = (t: Trainable, b: LMParams | Record<string, never>): LMParams =>
+    loraCfg ? mergeLora(b as LMParams, t as LoraParams, loraCfg) : (t as LMParams);
+  const baseArg = (): LMParams | Record<string, never> => (loraCfg ? refTree(base) : {});
+  let state: AdamState<Trainable> = opt.init(refTree(params));
   let step = 0;
   const ckpt = o.resume !== false ? latestCheckpoint(o.out) : null;
   if (ckpt) {
@@ -349,13 +381,14 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   const lossOpts = { beta: o.beta, type: o.lossType, labelSmoothing: o.labelSmoothing };
 
   const objective = (
-    p: LMParams,
+    t: Trainable,
+    b: LMParams | Record<string, never>,
     ids: np.Array,
     mask: np.Array,
     refC: np.Array,
     refR: np.Array,
   ): [np.Array, Record<string, np.Array>] => {
-    const lp = sequenceLogProbs(c, p, ids, mask, { average: ipo });
+    const lp = sequenceLogProbs(c, policyOf(t, b), ids, mask, { average: ipo });
     const n = refC.shape[0];
     const ch = lp.ref.slice([0, n]);
     const rj = lp.slice([n, 2 * n]);
@@ -383,8 +416,9 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   };
   const trainStep = jit(
     (
-      p: LMParams,
-      st: AdamState<LMParams>,
+      p: Trainable,
+      b: LMParams | Record<string, never>,
+      st: AdamState<Trainable>,
       ids: np.Array,
       mask: np.Array,
       refC: np.Array,
@@ -393,6 +427,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
     ) => {
       const [[loss, aux], grads] = valueAndGrad(objective, { hasAux: true })(
         refTree(p),
+        b,
         ids,
         mask,
         refC,
@@ -410,7 +445,9 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   };
   const evaluate = async (): Promise<DpoMetrics> => {
     if (evalPairs.length === 0) return {};
-    const pol = await pairLogps(c, params, evalPairs, B, pad);
+    const full = policyOf(refTree(params), baseArg());
+    const pol = await pairLogps(c, full, evalPairs, B, pad);
+    disposeTree(full);
     const m = dpoMetricsFromLogps(pol, refEval, {
       beta: o.beta,
       lossType: o.lossType,
@@ -438,7 +475,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
     const lr = np.array(opt.learningRate(step), { dtype: np.float32 });
     // with onNonFinite "skip", the pre-update state to roll back to
     const keep = guard.mode === "skip" ? refTree({ params, state }) : null;
-    const r = trainStep(params, state, ids, mask, refC, refR, lr);
+    const r = trainStep(params, baseArg(), state, ids, mask, refC, refR, lr);
     params = r.params;
     state = r.state;
     const loss = (await r.loss.data())[0];
@@ -503,7 +540,8 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   metrics.close();
 
   // final model in HF layout
-  const final = new CausalLM(c, params, lm.tokenizer);
+  // LoRA adapters are merged into the saved weights
+  const final = new CausalLM(c, policyOf(params, baseArg()), lm.tokenizer);
   await final.save(o.out);
   const result: DpoResult = {
     out: o.out,

@@ -56,6 +56,22 @@ export function registerPreference(program: Command): void {
     .option("--eval-every <n>", "evaluate every n steps (0: at the end)", parseInteger, 0)
     .option("--save-every <n>", "checkpoint every n steps", parseInteger, d.saveEvery)
     .option("--no-ref-cache", "recompute reference log-probs instead of caching them")
+    .option(
+      "--lora-rank <r>",
+      "train LoRA adapters of rank r instead of all weights (merged on save)",
+      parseInteger,
+      0,
+    )
+    .option("--lora-alpha <a>", "LoRA α (scale α/r; default 2r)", parseNumber)
+    .option(
+      "--lora-targets <names>",
+      "comma-separated module names (default: every block linear layer)",
+      (v: string) =>
+        v
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+    )
     .option("--no-resume", "start over even if --out holds a checkpoint")
     .option("--prompts <n>", "embedded world: prompts", parseInteger, d.prompts)
     .option(
@@ -89,6 +105,10 @@ export function registerPreference(program: Command): void {
         evalEvery: o.evalEvery,
         saveEvery: o.saveEvery,
         refCache: o.refCache,
+        lora:
+          o.loraRank > 0
+            ? { rank: o.loraRank, alpha: o.loraAlpha, targets: o.loraTargets }
+            : undefined,
         resume: o.resume,
         prompts: o.prompts,
         samplesPerPrompt: o.samplesPerPrompt,
