@@ -17,11 +17,32 @@ const program = new Command("prefopt")
 
 registerCommands(program);
 
+const PATH_ERRORS = new Set([
+  "ENOENT",
+  "ENOTDIR",
+  "EISDIR",
+  "EACCES",
+  "EPERM",
+  "EROFS",
+  "EEXIST",
+  "ENOSPC",
+  "ENAMETOOLONG",
+]);
+
 try {
   await program.parseAsync();
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
   const debug = process.argv.includes("--debug");
+  // a path that cannot be read or written (bad --out, missing file, no permission) is bad input too
+  const fsErr = err as NodeJS.ErrnoException;
+  if (!debug && typeof fsErr?.code === "string" && PATH_ERRORS.has(fsErr.code) && fsErr.path) {
+    const what = fsErr.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "");
+    console.error(
+      `prefopt: ${fsErr.path}: cannot ${fsErr.syscall ?? "access"} (${fsErr.code}: ${what})`,
+    );
+    process.exit(2);
+  }
   if (err instanceof UserError && !debug) {
     console.error(`prefopt: ${err.message.replace(/\s*\n\s*/g, " ")}`);
     process.exit(2);

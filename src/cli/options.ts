@@ -13,3 +13,9 @@ export function parseInteger(value: string): number {
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
   return n;
 }
+
+export function parsePositive(value: string): number {
+  const n = parseNumber(value);
+  if (!(n > 0)) throw new InvalidArgumentError(`expected a number > 0, got "${value}"`);
+  return n;
+}

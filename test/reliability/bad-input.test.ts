@@ -158,23 +158,66 @@ describe("every command fails cleanly on bad arguments", { concurrency: 2 }, asy
       assert.match(text, /unknown option '--no-such-option'|required option/);
     });
   }
-  // a path that does not exist, for every command that reads one
+  // a path that does not exist (or cannot be written), for every command that reads or writes one
   const missing = "/nonexistent/prefopt-missing";
-  const pathCases: [string[], string][] = [
-    [["sft", "--model", missing, "--out", "/tmp/prefopt-never"], missing],
-    [["sft", "--data", `${missing}.jsonl`, "--out", "/tmp/prefopt-never"], `${missing}.jsonl`],
-    [["dpo", "--model", missing, "--out", "/tmp/prefopt-never"], missing],
-    [["reward", "--model", missing, "--out", "/tmp/prefopt-never"], missing],
-    [["generate", "--model", missing, "--prompt", "a"], missing],
-    [["data", "check", `${missing}.jsonl`], `${missing}.jsonl`],
-    [["diffusion", "sample", "--model", missing, "--prompt", "a 7"], missing],
-    [["diffusion", "sdedit", `${missing}.png`, "--model", missing, "--prompt", "a 7"], missing],
+  const never = "/dev/null/prefopt-out";
+  const pathCases: [() => string[], string][] = [
+    [() => ["sft", "--model", missing, "--out", join(tmp, "never-1")], missing],
+    [
+      () => ["sft", "--data", `${missing}.jsonl`, "--out", join(tmp, "never-2")],
+      `${missing}.jsonl`,
+    ],
+    [() => ["sft", "--model", model, "--examples", "8", "--out", never, "--steps", "1"], never],
+    [() => ["dpo", "--model", missing, "--out", join(tmp, "never-3")], missing],
+    [() => ["reward", "--model", missing, "--out", join(tmp, "never-4")], missing],
+    [
+      () => ["rlhf", "--model", missing, "--reward-model", "afinn", "--out", join(tmp, "never-5")],
+      missing,
+    ],
+    [
+      () => ["rlhf", "--model", model, "--reward-model", missing, "--out", join(tmp, "never-6")],
+      missing,
+    ],
+    [
+      () => [
+        "rlhf",
+        "--model",
+        model,
+        "--reward-model",
+        "afinn",
+        "--prompts",
+        `${missing}.txt`,
+        "--out",
+        join(tmp, "never-7"),
+      ],
+      `${missing}.txt`,
+    ],
+    [() => ["generate", "--model", missing, "--prompt", "a"], missing],
+    [() => ["eval", "winrate", "--a", missing, "--b", model], missing],
+    [
+      () => ["eval", "winrate", "--a", model, "--b", model, "--prompts", `${missing}.jsonl`],
+      `${missing}.jsonl`,
+    ],
+    [() => ["experiment", "sentiment", "--model", missing, "--out", join(tmp, "never-8")], missing],
+    [() => ["data", "check", `${missing}.jsonl`], `${missing}.jsonl`],
+    [() => ["diffusion", "sample", "--model", missing, "--prompt", "a 7"], missing],
+    [
+      () => ["diffusion", "sdedit", `${missing}.png`, "--model", diffusion, "--prompt", "a 7"],
+      `${missing}.png`,
+    ],
+    [() => ["diffusion", "eval", "--model", missing], missing],
+    [() => ["viz", "reweight", "--out", `${never}/fig`], never],
+    [() => ["verify", "--beta", "-1"], "--beta"],
   ];
   for (const [args, name] of pathCases) {
-    it(`${args.slice(0, 2).join(" ")} … ${name}`, async () => {
-      const r = await runCli(args);
-      const text = assertCleanFailure(r, args.join(" "));
+    it(`${name}: ${args().slice(0, 2).join(" ")}`, async () => {
+      const r = await runCli(args());
+      const text = assertCleanFailure(r, args().join(" "));
       assert.ok(text.includes(name), `${name} not named: ${text}`);
+      if (!/^error: /.test(text)) {
+        const lines = r.stderr.split("\n").filter((l) => l.startsWith("prefopt: "));
+        assert.equal(lines.length, 1, r.stderr);
+      }
     });
   }
 });

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { initEngine } from "../../engine/init.js";
 import { DEFAULT_CHECK, runOptimumCheck } from "../../pipelines/optimum-check.js";
-import { parseNumber } from "../options.js";
+import { parseNumber, parsePositive } from "../options.js";
 
 export function registerVerify(program: Command): void {
   program
@@ -11,9 +11,14 @@ export function registerVerify(program: Command): void {
       "Check the lecture's central result on a discrete world: DPO trained on Bradley–Terry preferences, " +
         "and a fitted reward model plus the closed-form optimum, both reach π* = π_ref·exp(r/β)/Z.",
     )
-    .option("--beta <number>", "KL coefficient β", parseNumber, DEFAULT_CHECK.beta)
-    .option("--pairs <number>", "preference pairs sampled", parseNumber, DEFAULT_CHECK.pairs)
-    .option("--steps <number>", "full-batch AdamW steps per fit", parseNumber, DEFAULT_CHECK.steps)
+    .option("--beta <number>", "KL coefficient β", parsePositive, DEFAULT_CHECK.beta)
+    .option("--pairs <number>", "preference pairs sampled", parsePositive, DEFAULT_CHECK.pairs)
+    .option(
+      "--steps <number>",
+      "full-batch AdamW steps per fit",
+      parsePositive,
+      DEFAULT_CHECK.steps,
+    )
     .option("--seed <number>", "random seed", parseNumber, DEFAULT_CHECK.seed)
     .option("--tolerance <number>", "largest KL accepted", parseNumber, 1e-3)
     .option("--json", "print the result as one JSON object")
