@@ -46,6 +46,12 @@ export function sentimentPrompts(n: number, seed = 1234, words = 2): string[] {
   return out;
 }
 
+/** Completion text of sampled ids: EOS dropped; nothing sampled but EOS decodes to "". */
+export function decodeCompletion(tok: PromptTokenizer, ids: number[]): string {
+  const kept = ids.filter((t) => t !== tok.eosTokenId);
+  return kept.length === 0 ? "" : tok.decode(kept);
+}
+
 /** Prompt ids as generation sees them: BOS (if any) then the prompt's tokens. */
 export function promptIds(tok: PromptTokenizer, prompt: string): number[] {
   const ids = tok.encode(prompt);
@@ -84,7 +90,7 @@ export async function sampleAndScore(
     },
   );
   return prompts.map((prompt, i) => {
-    const completions = ids[i].map((r) => tok.decode(r.filter((t) => t !== tok.eosTokenId)));
+    const completions = ids[i].map((r) => decodeCompletion(tok, r));
     return {
       prompt,
       completions,

@@ -5,7 +5,7 @@
  * interval (ties count half).
  */
 import type { PromptTokenizer } from "../data/sentiment-preferences.js";
-import { promptIds } from "../data/sentiment-preferences.js";
+import { decodeCompletion, promptIds } from "../data/sentiment-preferences.js";
 import type { LMConfig } from "../models/lm/config.js";
 import type { LMParams } from "../models/lm/params.js";
 import { sampleBatch } from "../models/lm/sample-batch.js";
@@ -33,7 +33,7 @@ export async function sampleTexts(
       seed: o.seed ?? 0,
     },
   );
-  return ids.map((rows) => rows.map((r) => tok.decode(r.filter((t) => t !== tok.eosTokenId))));
+  return ids.map((rows) => rows.map((r) => decodeCompletion(tok, r)));
 }
 
 export type ModelWinRate = WinRate & {

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afinnScore } from "../data/afinn.js";
 import { collateSequences } from "../data/preference-collate.js";
-import { promptIds, sentimentPrompts } from "../data/sentiment-preferences.js";
+import { decodeCompletion, promptIds, sentimentPrompts } from "../data/sentiment-preferences.js";
 import { writeJsonAtomic } from "../engine/atomic.js";
 import { UserError, where } from "../engine/errors.js";
 import { initEngine } from "../engine/init.js";
@@ -223,7 +223,7 @@ export async function runRlhf(opts: RlhfOptions): Promise<RlhfResult> {
         rows.push({ prompt: pids[i], completion: ids });
         items.push({
           prompt: texts[i],
-          completion: tok.decode(ids.filter((t) => t !== tok.eosTokenId)),
+          completion: decodeCompletion(tok, ids),
         });
       }
     });
