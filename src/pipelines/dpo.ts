@@ -365,6 +365,8 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   const baseArg = (): LMParams | Record<string, never> => (loraCfg ? refTree(base) : {});
   let state: AdamState<Trainable> = opt.init(refTree(params));
   let step = 0;
+  // the metrics of the unfinished log window, checkpointed so a resumed run logs the same means
+  let resumedWindow: Record<string, number[]> = {};
   const ckpt = o.resume !== false ? latestCheckpoint(o.out) : null;
   if (ckpt) {
     const r = loadCheckpoint(ckpt, params, state);
@@ -373,6 +375,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
     params = r.params;
     state = r.optState;
     step = r.trainerState.step;
+    resumedWindow = (r.trainerState.logWindow as Record<string, number[]> | undefined) ?? {};
     log(`dpo: resumed from ${ckpt} at step ${step}`);
   }
   const metrics = new MetricsLogger(o.out, { keepUpToStep: step });
@@ -458,7 +461,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
 
   const bar = opts.quiet ? undefined : new ProgressBar({ total, label: "dpo", start: step });
   let last: DpoMetrics = {};
-  let acc: Record<string, number[]> = {};
+  let acc: Record<string, number[]> = resumedWindow;
   while (step < total) {
     const epoch = Math.floor(step / perEpoch);
     const k = step % perEpoch;
@@ -510,7 +513,12 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
       await saveCheckpoint(o.out, {
         params,
         optState: state,
-        trainerState: { step, epoch: step / perEpoch, config: { ...o, log: undefined } },
+        trainerState: {
+          step,
+          epoch: step / perEpoch,
+          config: { ...o, log: undefined },
+          logWindow: acc,
+        },
       });
     }
     if (stop) {

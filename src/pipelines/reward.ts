@@ -216,6 +216,8 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
   let params: RewardParams = rm.params;
   let state: AdamState<RewardParams> = opt.init(refTree(params));
   let step = 0;
+  // the metrics of the unfinished log window, checkpointed so a resumed run logs the same means
+  let resumedWindow: Record<string, number[]> = {};
   const ckpt = o.resume !== false ? latestCheckpoint(o.out) : null;
   if (ckpt) {
     const r = loadCheckpoint(ckpt, params, state);
@@ -224,6 +226,7 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
     params = r.params;
     state = r.optState;
     step = r.trainerState.step;
+    resumedWindow = (r.trainerState.logWindow as Record<string, number[]> | undefined) ?? {};
     log(`reward: resumed from ${ckpt} at step ${step}`);
   }
   const metrics = new MetricsLogger(o.out, { keepUpToStep: step });
@@ -273,7 +276,7 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
     },
   );
   const bar = opts.quiet ? undefined : new ProgressBar({ total, label: "reward", start: step });
-  let acc: Record<string, number[]> = {};
+  let acc: Record<string, number[]> = resumedWindow;
   let last: Record<string, number> = {};
   const guard = new NonFiniteGuard(opts.onNonFinite ?? "stop", 10, log);
   const evaluate = async (): Promise<Record<string, number>> => {
@@ -326,7 +329,7 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
       await saveCheckpoint(o.out, {
         params,
         optState: state,
-        trainerState: { step, epoch: step / perEpoch },
+        trainerState: { step, epoch: step / perEpoch, logWindow: acc },
       });
     }
   }

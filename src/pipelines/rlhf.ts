@@ -174,6 +174,8 @@ export async function runRlhf(opts: RlhfOptions): Promise<RlhfResult> {
   let params: LMParams = lm.params;
   let state: AdamState<LMParams> = opt.init(refTree(params));
   let step = 0;
+  // the metrics of the unfinished log window, checkpointed so a resumed run logs the same means
+  let resumedWindow: Record<string, number[]> = {};
   const ckpt = o.resume !== false ? latestCheckpoint(o.out) : null;
   if (ckpt) {
     const r = loadCheckpoint(ckpt, params, state);
@@ -182,6 +184,7 @@ export async function runRlhf(opts: RlhfOptions): Promise<RlhfResult> {
     params = r.params;
     state = r.optState;
     step = r.trainerState.step;
+    resumedWindow = (r.trainerState.logWindow as Record<string, number[]> | undefined) ?? {};
     log(`rlhf: resumed from ${ckpt} at step ${step}`);
   }
   const metrics = new MetricsLogger(o.out, { keepUpToStep: step });
@@ -200,7 +203,7 @@ export async function runRlhf(opts: RlhfOptions): Promise<RlhfResult> {
   const bar = opts.quiet
     ? undefined
     : new ProgressBar({ total: o.steps, label: "rlhf", start: step });
-  let acc: Record<string, number[]> = {};
+  let acc: Record<string, number[]> = resumedWindow;
   let last: Record<string, number> = {};
   const promptsPerEpoch = Math.max(1, Math.floor(prompts.length / P));
   while (step < o.steps) {
@@ -281,7 +284,11 @@ export async function runRlhf(opts: RlhfOptions): Promise<RlhfResult> {
       acc = {};
     }
     if (o.saveEvery > 0 && step % o.saveEvery === 0 && step < o.steps) {
-      await saveCheckpoint(o.out, { params, optState: state, trainerState: { step } });
+      await saveCheckpoint(o.out, {
+        params,
+        optState: state,
+        trainerState: { step, logWindow: acc },
+      });
     }
   }
   bar?.done();

@@ -1,13 +1,13 @@
 /**
- * Interruptions lose nothing, for real: `prefopt sft` runs as a child process
- * and is killed with SIGKILL at random moments (mid-step, mid-checkpoint,
+ * Interruptions lose nothing, for real: `prefopt sft` and `prefopt dpo` run as child processes
+ * and are killed with SIGKILL at random moments (mid-step, mid-checkpoint,
  * mid-final-save), then restarted with --resume until it finishes. Every
  * checkpoint left behind must load, and the final model and the logged
  * metrics must equal those of an uninterrupted run with the same seed.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -17,41 +17,108 @@ import { listCheckpoints } from "../../src/train/checkpoint.js";
 import { BIN, hasStack, ROOT, runCli } from "./cli.js";
 import { writeTinyModel } from "./tiny-model.js";
 
-const STEPS = 30;
 let tmp = "";
 let model = "";
+let pairs = "";
 before(async () => {
   await initEngine();
   tmp = mkdtempSync(join(tmpdir(), "prefopt-kill-"));
   model = join(tmp, "tiny");
   await writeTinyModel(model);
+  const words = [
+    "great",
+    "fine",
+    "dull",
+    "awful",
+    "superb",
+    "lovely",
+    "boring",
+    "bad",
+    "good",
+    "nice",
+    "poor",
+    "weak",
+  ];
+  pairs = join(tmp, "pairs.jsonl");
+  const rows = Array.from({ length: 16 }, (_, i) =>
+    JSON.stringify({
+      prompt: `the film ${i}`,
+      chosen: ` was ${words[i % 12]}.`,
+      rejected: ` was ${words[(i + 5) % 12]}.`,
+    }),
+  );
+  writeFileSync(pairs, `${rows.join("\n")}\n`);
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const sftArgs = (out: string) => [
-  "sft",
-  "--model",
-  model,
-  "--examples",
-  "48",
-  "--out",
-  out,
-  "--steps",
-  String(STEPS),
-  "--save-every",
-  "1",
-  "--batch-size",
-  "4",
-  "--lr",
-  "3e-3",
-  "--seed",
-  "3",
-  "--resume",
+/** The training commands, each on the tiny model with a checkpoint after every step. */
+const runs: {
+  name: string;
+  steps: number;
+  killWithinMs: number;
+  args: (out: string) => string[];
+}[] = [
+  {
+    name: "sft",
+    steps: 30,
+    killWithinMs: 900,
+    args: (out) => [
+      "sft",
+      "--model",
+      model,
+      "--examples",
+      "48",
+      "--out",
+      out,
+      "--steps",
+      "30",
+      "--save-every",
+      "1",
+      "--batch-size",
+      "4",
+      "--lr",
+      "3e-3",
+      "--seed",
+      "3",
+      "--resume",
+    ],
+  },
+  {
+    name: "dpo",
+    steps: 40,
+    killWithinMs: 700,
+    args: (out) => [
+      "dpo",
+      "--model",
+      model,
+      "--data",
+      pairs,
+      "--out",
+      out,
+      "--steps",
+      "40",
+      "--save-every",
+      "1",
+      "--batch-size",
+      "2",
+      "--eval-fraction",
+      "0",
+      "--lr",
+      "1e-3",
+      "--seed",
+      "3",
+    ],
+  },
 ];
 
-/** Starts the command and SIGKILLs it `ms` after its first output (if still running); resolves with how it ended. */
+/**
+ * Starts the command and SIGKILLs it `ms` after it writes a checkpoint past step `from` in
+ * `out` (if still running); resolves with how it ended.
+ */
 function runAndKill(
   args: string[],
+  out: string,
+  from: number,
   ms: number,
 ): Promise<{ code: number | null; killed: boolean; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -66,14 +133,20 @@ function runAndKill(
     });
     let killed = false;
     let timer: NodeJS.Timeout | undefined;
-    // the clock starts at the first progress output (engine up, training begun)
-    child.stderr.once("data", () => {
+    // the clock starts when this attempt writes its first checkpoint: the engine is up and training
+    const poll = setInterval(() => {
+      const steps = existsSync(out)
+        ? readdirSync(out).map((f) => Number(/^checkpoint-(\d+)$/.exec(f)?.[1] ?? -1))
+        : [];
+      if (Math.max(-1, ...steps) <= from) return;
+      clearInterval(poll);
       timer = setTimeout(() => {
         killed = child.kill("SIGKILL");
       }, ms);
-    });
+    }, 20);
     child.on("error", reject);
     child.on("close", (code) => {
+      clearInterval(poll);
       clearTimeout(timer);
       resolve({ code, killed: killed && code === null, stderr });
     });
@@ -99,61 +172,63 @@ const metricRows = (dir: string) =>
     });
 
 describe("kill -9 during training, then --resume", () => {
-  it("equals the uninterrupted run with the same seed", async (t) => {
-    const full = join(tmp, "full");
-    const r = await runCli(sftArgs(full), { timeoutMs: 180_000 });
-    assert.equal(r.code, 0, r.stderr);
+  for (const run of runs)
+    it(`${run.name}: equals the uninterrupted run with the same seed`, async (t) => {
+      const full = join(tmp, `${run.name}-full`);
+      const r = await runCli(run.args(full), { timeoutMs: 180_000 });
+      assert.equal(r.code, 0, r.stderr);
 
-    const seed = Number(process.env.PREFOPT_KILL_SEED ?? Date.now() % 100_000);
-    const rand = rng(seed);
-    const split = join(tmp, "split");
-    const log: string[] = [];
-    let kills = 0;
-    for (let attempt = 0; attempt < 12; attempt++) {
-      // the first attempts are killed 0–2.5 s into training (mid-step, mid-save); then let it finish
-      const ms = attempt < 5 ? rand() * 2500 : 600_000;
-      const before = listCheckpoints(split).at(-1)?.step ?? 0;
-      const res = await runAndKill(sftArgs(split), ms);
-      assert.ok(!hasStack(res.stderr), res.stderr);
-      const ckpts = listCheckpoints(split);
-      log.push(
-        `${res.killed ? `killed ${(ms / 1000).toFixed(2)} s in` : `exit ${res.code}`}: checkpoints ${before} → ${ckpts.at(-1)?.step ?? 0}`,
-      );
-      // whatever the moment, every checkpoint that counts as complete is readable
-      for (const c of ckpts) {
-        for (const f of ["model.safetensors", "optimizer.safetensors"]) {
-          decodeSafetensors(readFileSync(join(c.dir, f)), join(c.dir, f));
+      const seed = Number(process.env.PREFOPT_KILL_SEED ?? Date.now() % 100_000);
+      const rand = rng(seed);
+      const split = join(tmp, `${run.name}-split`);
+      const log: string[] = [];
+      let kills = 0;
+      for (let attempt = 0; attempt < 14; attempt++) {
+        // the first attempts are killed at random moments of training (mid-step, mid-save); then let it finish
+        const ms = kills < 4 && attempt < 9 ? rand() * run.killWithinMs : 600_000;
+        const before = listCheckpoints(split).at(-1)?.step ?? 0;
+        const res = await runAndKill(run.args(split), split, before, ms);
+        assert.ok(!hasStack(res.stderr), res.stderr);
+        const ckpts = listCheckpoints(split);
+        log.push(
+          `${res.killed ? `killed ${(ms / 1000).toFixed(2)} s in` : `exit ${res.code}`}: checkpoints ${before} → ${ckpts.at(-1)?.step ?? 0}`,
+        );
+        // whatever the moment, every checkpoint that counts as complete is readable
+        for (const c of ckpts) {
+          for (const f of ["model.safetensors", "optimizer.safetensors"]) {
+            decodeSafetensors(readFileSync(join(c.dir, f)), join(c.dir, f));
+          }
+          JSON.parse(readFileSync(join(c.dir, "trainer_state.json"), "utf8"));
         }
-        JSON.parse(readFileSync(join(c.dir, "trainer_state.json"), "utf8"));
+        if (res.killed) {
+          kills++;
+          continue;
+        }
+        assert.equal(res.code, 0, res.stderr);
+        break;
       }
-      if (res.killed) {
-        kills++;
-        continue;
-      }
-      assert.equal(res.code, 0, res.stderr);
-      break;
-    }
-    t.diagnostic(`kill seed ${seed}: ${log.join("; ")}`);
-    assert.ok(kills >= 3, `only ${kills} kills landed: ${log.join("; ")}`);
-    assert.ok(existsSync(join(split, "model.safetensors")));
+      t.diagnostic(`${run.name}, kill seed ${seed}: ${log.join("; ")}`);
+      assert.ok(kills >= 3, `only ${kills} kills landed: ${log.join("; ")}`);
+      assert.ok(existsSync(join(split, "model.safetensors")));
 
-    // same final weights, bit for bit, and the same logged metrics
-    const a = decodeSafetensors(readFileSync(join(full, "model.safetensors")));
-    const b = decodeSafetensors(readFileSync(join(split, "model.safetensors")));
-    assert.deepEqual(Object.keys(b.tensors).sort(), Object.keys(a.tensors).sort());
-    let worst = 0;
-    for (const [k, ta] of Object.entries(a.tensors)) {
-      const da = ta.data as Float32Array;
-      const db = b.tensors[k].data as Float32Array;
-      for (let i = 0; i < da.length; i++) worst = Math.max(worst, Math.abs(da[i] - db[i]));
-    }
-    t.diagnostic(`largest weight difference to the uninterrupted run: ${worst}`);
-    assert.equal(worst, 0, `resumed weights differ by up to ${worst}`);
-    assert.deepEqual(metricRows(split), metricRows(full));
-    // no temporary leftovers count as checkpoints, and the last one is step STEPS
-    assert.equal(listCheckpoints(split).at(-1)?.step, STEPS);
-    assert.ok(
-      readdirSync(split).every((f) => !f.startsWith("checkpoint-") || /^checkpoint-\d+$/.test(f)),
-    );
-  });
+      // same final weights, bit for bit, and the same logged metrics
+      const a = decodeSafetensors(readFileSync(join(full, "model.safetensors")));
+      const b = decodeSafetensors(readFileSync(join(split, "model.safetensors")));
+      assert.deepEqual(Object.keys(b.tensors).sort(), Object.keys(a.tensors).sort());
+      let worst = 0;
+      for (const [k, ta] of Object.entries(a.tensors)) {
+        const da = ta.data as Float32Array;
+        const db = b.tensors[k].data as Float32Array;
+        for (let i = 0; i < da.length; i++) worst = Math.max(worst, Math.abs(da[i] - db[i]));
+      }
+      t.diagnostic(`largest weight difference to the uninterrupted run: ${worst}`);
+      assert.equal(worst, 0, `resumed weights differ by up to ${worst}`);
+      assert.deepEqual(metricRows(split), metricRows(full));
+      // no temporary leftovers count as checkpoints, and the last one is the uninterrupted run's
+      const lastFull = listCheckpoints(full).at(-1)?.step;
+      assert.equal(listCheckpoints(split).at(-1)?.step, lastFull);
+      assert.ok(
+        readdirSync(split).every((f) => !f.startsWith("checkpoint-") || /^checkpoint-\d+$/.test(f)),
+      );
+    });
 });
