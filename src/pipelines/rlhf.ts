@@ -9,9 +9,10 @@
  * (r_φ), objective/kl, objective/non_score_reward (−λ·KL) and
  * objective/rlhf_reward (their sum).
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afinnScore } from "../data/afinn.js";
+import { readTextFile } from "../data/jsonl.js";
 import { collateSequences } from "../data/preference-collate.js";
 import { decodeCompletion, promptIds, sentimentPrompts } from "../data/sentiment-preferences.js";
 import { writeJsonAtomic } from "../engine/atomic.js";
@@ -92,12 +93,7 @@ export type RlhfResult = {
 
 /** Prompts from a file: JSONL objects with "prompt", or one plain prompt per line. */
 export function loadPrompts(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
+  const text = readTextFile(path, "prompts file");
   const out: string[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     const s = line.trim();
