@@ -61,7 +61,11 @@ export function parseSFTRow(row: unknown, at: string): SFTExample {
     return { messages: r.messages };
   }
   if (!("prompt" in r)) throw new UserError(`${at}: field "prompt": missing (or give "messages")`);
-  if (!("completion" in r)) throw new UserError(`${at}: field "completion": missing`);
+  if (!("completion" in r)) {
+    throw new UserError(
+      `${at}: field "completion": missing; expected a string (or a list of messages) beside "prompt"`,
+    );
+  }
   if (typeof r.prompt === "string") {
     if (typeof r.completion !== "string") {
       throw new UserError(`${at}: field "completion": expected a string like "prompt"`);
