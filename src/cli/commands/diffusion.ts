@@ -119,7 +119,12 @@ export function registerDiffusion(program: Command): void {
     .option("--steps <k>", "denoising steps", parseInteger, 50)
     .option("--guidance <g>", "classifier-free guidance scale", parseNumber, 3)
     .option("--negative <text>", "negative prompt (replaces the null prompt in guidance)")
-    .option("--sampler <name>", "ddim or ddpm", parseMethod, "ddim")
+    .option(
+      "--sampler <name>",
+      "ddpm (ancestral, respaced to --steps) or ddim",
+      parseMethod,
+      "ddpm",
+    )
     .option("--eta <x>", "DDIM stochasticity η", parseNumber, 0)
     .option("--out <file>", "grid PNG to write (default grid.png when --out-dir is not given)")
     .option("--out-dir <dir>", "write each image as its own 28×28 grayscale PNG")
@@ -208,6 +213,12 @@ export function registerDiffusion(program: Command): void {
     .option("--steps <k>", "denoising steps", parseInteger, 50)
     .option("--guidance <g>", "classifier-free guidance scale", parseNumber, 3)
     .option(
+      "--sampler <name>",
+      "ddpm (ancestral, respaced to --steps) or ddim",
+      parseMethod,
+      "ddpm",
+    )
+    .option(
       "--grid <file>",
       "write the generated images as a grid PNG (one row per prompt combination)",
     )
@@ -222,6 +233,7 @@ export function registerDiffusion(program: Command): void {
         seed: o.seed,
         steps: o.steps,
         guidance: o.guidance,
+        method: o.sampler,
       });
       const seconds = (performance.now() - t0) / 1000;
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -250,6 +262,7 @@ export function registerDiffusion(program: Command): void {
               seed: o.seed,
               steps: o.steps,
               guidance: o.guidance,
+              sampler: o.sampler,
               rows,
             },
             null,
