@@ -13,7 +13,7 @@ import { geluTanh } from "../../nn/gelu-tanh.js";
 import { layerNorm } from "../../nn/layer-norm.js";
 import { linear } from "../../nn/linear.js";
 import { rmsNorm } from "../../nn/rms-norm.js";
-import { rope } from "../../nn/rope.js";
+import { rope, ropeApply } from "../../nn/rope.js";
 import { swiglu } from "../../nn/swiglu.js";
 import type { LMConfig } from "./config.js";
 import type { GPT2Params, LlamaParams, LMParams } from "./params.js";
@@ -28,9 +28,22 @@ export type ForwardOptions = {
   cache?: KVCache;
   /** Return the extended cache (default: only when `cache` is given). */
   returnCache?: boolean;
+  /**
+   * [B, T] int32 position of every token (default: cache length + t). With
+   * `bias`, lets one row pack several sequences that share a prefix.
+   */
+  positions?: np.Array;
+  /**
+   * Additive attention bias [B, 1, T, S] (0 = may attend, −1e9 = may not)
+   * that replaces the causal/keyMask one; consumed.
+   */
+  bias?: np.Array;
 };
 
 export type ForwardResult = { logits: np.Array; cache?: KVCache };
+
+/** Final (normed) hidden states [B, T, D] and the output head's weight [V, D]. */
+export type HiddenResult = { hidden: np.Array; head: np.Array; cache?: KVCache };
 
 /** Number of positions a cache holds (0 for none). */
 export function cacheLength(cache?: KVCache): number {
@@ -44,6 +57,23 @@ export function forward(
   ids: np.Array,
   opts: ForwardOptions = {},
 ): ForwardResult {
+  const [B, T] = ids.shape;
+  const { hidden, head, cache } = forwardHidden(c, params, ids, opts);
+  const logits = np.matmul(hidden, head.transpose()).reshape([B, T, c.vocabSize]);
+  return cache ? { logits, cache } : { logits };
+}
+
+/**
+ * The transformer without its output head: logits = hidden · headᵀ. For
+ * callers that need logits at only some positions (the head is a quarter of
+ * a small model's work). Consumes like `forward`.
+ */
+export function forwardHidden(
+  c: LMConfig,
+  params: LMParams,
+  ids: np.Array,
+  opts: ForwardOptions = {},
+): HiddenResult {
   return c.modelType === "gpt2"
     ? forwardGPT2(c, params as GPT2Params, ids, opts)
     : forwardLlama(c, params as LlamaParams, ids, opts);
@@ -77,9 +107,8 @@ function extend(
   };
 }
 
-function head(x: np.Array, tied: np.Array | undefined, lmHead: { weight: np.Array } | undefined) {
-  const w = lmHead ? lmHead.weight : (tied as np.Array);
-  return np.matmul(x, w.transpose());
+function headWeight(tied: np.Array | undefined, lmHead: { weight: np.Array } | undefined) {
+  return lmHead ? lmHead.weight : (tied as np.Array);
 }
 
 function checkIds(c: LMConfig, ids: np.Array, offset: number) {
@@ -96,15 +125,18 @@ function forwardGPT2(
   p: GPT2Params,
   ids: np.Array,
   opts: ForwardOptions,
-): ForwardResult {
-  const [B, T] = ids.shape;
+): HiddenResult {
+  const T = ids.shape[1];
   const S0 = cacheLength(opts.cache);
-  checkIds(c, ids, S0);
+  if (!opts.positions) checkIds(c, ids, S0);
   const S = S0 + T;
   const H = c.headDim;
   const tied = p.lm_head ? undefined : p.wte.weight.ref;
-  let x = embedding(p.wte.weight, ids).add(p.wpe.weight.slice([S0, S]).reshape([1, T, c.dModel]));
-  const bias = attentionBias(T, S, opts.keyMask);
+  const pos = opts.positions
+    ? embedding(p.wpe.weight, opts.positions)
+    : p.wpe.weight.slice([S0, S]).reshape([1, T, c.dModel]);
+  let x = embedding(p.wte.weight, ids).add(pos);
+  const bias = opts.bias ?? attentionBias(T, S, opts.keyMask);
   const newCache: KVCache = [];
   const keep = opts.returnCache ?? opts.cache !== undefined;
   for (let l = 0; l < c.nLayer; l++) {
@@ -129,8 +161,8 @@ function forwardGPT2(
   }
   bias.dispose();
   x = layerNorm(x, p.ln_f.weight, p.ln_f.bias as np.Array, c.normEps);
-  const logits = head(x, tied, p.lm_head).reshape([B, T, c.vocabSize]);
-  return keep ? { logits, cache: newCache } : { logits };
+  const head = headWeight(tied, p.lm_head);
+  return keep ? { hidden: x, head, cache: newCache } : { hidden: x, head };
 }
 
 function forwardLlama(
@@ -138,7 +170,7 @@ function forwardLlama(
   p: LlamaParams,
   ids: np.Array,
   opts: ForwardOptions,
-): ForwardResult {
+): HiddenResult {
   const [B, T] = ids.shape;
   const S0 = cacheLength(opts.cache);
   const S = S0 + T;
@@ -146,23 +178,19 @@ function forwardLlama(
   const m = p.model;
   const tied = p.lm_head ? undefined : m.embed_tokens.weight.ref;
   let x = embedding(m.embed_tokens.weight, ids);
-  const bias = attentionBias(T, S, opts.keyMask);
+  const bias = opts.bias ?? attentionBias(T, S, opts.keyMask);
+  // per-row positions: cos/sin tables [B, T, 1, H] computed on the engine
+  const tables = opts.positions ? ropeTablesOf(opts.positions, B, T, H, c.ropeTheta) : null;
+  const rot = (y: np.Array) =>
+    tables ? ropeApply(y, tables.cos.ref, tables.sin.ref) : rope(y, S0, c.ropeTheta);
   const newCache: KVCache = [];
   const keep = opts.returnCache ?? opts.cache !== undefined;
   for (let l = 0; l < c.nLayer; l++) {
     const b = m.layers[l];
     const a = b.self_attn;
     const hN = rmsNorm(x.ref, b.input_layernorm.weight, c.normEps);
-    const q = rope(
-      splitHeads(linear(hN.ref, a.q_proj.weight, a.q_proj.bias), c.nHead, H),
-      S0,
-      c.ropeTheta,
-    );
-    let k = rope(
-      splitHeads(linear(hN.ref, a.k_proj.weight, a.k_proj.bias), c.nKvHead, H),
-      S0,
-      c.ropeTheta,
-    );
+    const q = rot(splitHeads(linear(hN.ref, a.q_proj.weight, a.q_proj.bias), c.nHead, H));
+    let k = rot(splitHeads(linear(hN.ref, a.k_proj.weight, a.k_proj.bias), c.nKvHead, H));
     let v = splitHeads(linear(hN, a.v_proj.weight, a.v_proj.bias), c.nKvHead, H);
     ({ k, v } = extend(opts.cache, l, k, v));
     if (keep) newCache.push({ k: k.ref, v: v.ref });
@@ -178,7 +206,29 @@ function forwardLlama(
     );
   }
   bias.dispose();
+  if (tables) {
+    tables.cos.dispose();
+    tables.sin.dispose();
+  }
   x = rmsNorm(x, m.norm.weight, c.normEps);
-  const logits = head(x, tied, p.lm_head).reshape([B, T, c.vocabSize]);
-  return keep ? { logits, cache: newCache } : { logits };
+  const head = headWeight(tied, p.lm_head);
+  return keep ? { hidden: x, head, cache: newCache } : { hidden: x, head };
+}
+
+/** RoPE cos/sin [B, T, 1, H] of int positions [B, T]: angle = pos · θ^(−2i/H) (float32 inv_freq). */
+function ropeTablesOf(
+  positions: np.Array,
+  B: number,
+  T: number,
+  H: number,
+  theta: number,
+): { cos: np.Array; sin: np.Array } {
+  const half = H / 2;
+  const inv = new Float32Array(H);
+  for (let i = 0; i < H; i++) inv[i] = Math.fround(1 / theta ** ((2 * (i % half)) / H));
+  const angle = positions
+    .astype(np.float32)
+    .reshape([B, T, 1, 1])
+    .mul(np.array(inv).reshape([1, 1, 1, H]));
+  return { cos: np.cos(angle.ref), sin: np.sin(angle) };
 }

@@ -1,0 +1,79 @@
+/**
+ * Completion log-probs of chosen and rejected under one prefix-shared
+ * forward (layout: src/data/pair-pack.ts): the prompt of a pair is run once,
+ * both completions attend to its keys and values, and the output head runs
+ * only at the positions that predict a completion token. Equal, within
+ * float32 rounding, to `sequenceLogProbs` on the concatenated batch
+ * [prompt ⊕ chosen; prompt ⊕ rejected]. Pure and jit/grad-traceable.
+ */
+import { nn, numpy as np } from "../../engine/jax.js";
+import type { LMConfig } from "./config.js";
+import { forwardHidden } from "./forward.js";
+import type { LMParams } from "./params.js";
+
+/** A packed batch as engine arrays (shapes as in PackedPairs). */
+export type PackedPairArrays = {
+  ids: np.Array;
+  positions: np.Array;
+  bias: np.Array;
+  select: np.Array;
+  targets: np.Array;
+  chosenMask: np.Array;
+  rejectedMask: np.Array;
+};
+
+/** Engine arrays of a host-packed batch. */
+export function packedArrays(p: {
+  n: number;
+  S: number;
+  C: number;
+  ids: Int32Array<ArrayBuffer>;
+  positions: Int32Array<ArrayBuffer>;
+  bias: Float32Array<ArrayBuffer>;
+  select: Float32Array<ArrayBuffer>;
+  targets: Int32Array<ArrayBuffer>;
+  chosenMask: Float32Array<ArrayBuffer>;
+  rejectedMask: Float32Array<ArrayBuffer>;
+}): PackedPairArrays {
+  const { n, S, C } = p;
+  return {
+    ids: np.array(p.ids, { dtype: np.int32 }).reshape([n, S]),
+    positions: np.array(p.positions, { dtype: np.int32 }).reshape([n, S]),
+    bias: np.array(p.bias).reshape([n, 1, S, S]),
+    select: np.array(p.select).reshape([n, p.C, S]),
+    targets: np.array(p.targets, { dtype: np.int32 }).reshape([n, C]),
+    chosenMask: np.array(p.chosenMask).reshape([n, C]),
+    rejectedMask: np.array(p.rejectedMask).reshape([n, C]),
+  };
+}
+
+/**
+ * chosen[b] = Σ_j chosenMask[b, j]·log π(targets[b, j] | context), likewise
+ * rejected (each divided by its token count with `average`). Consumes
+ * `params` and `batch`.
+ */
+export function pairLogProbs(
+  c: LMConfig,
+  params: LMParams,
+  batch: PackedPairArrays,
+  opts: { average?: boolean } = {},
+): { chosen: np.Array; rejected: np.Array } {
+  const { hidden, head } = forwardHidden(c, params, batch.ids, {
+    positions: batch.positions,
+    bias: batch.bias,
+  });
+  // hidden states of the positions that predict scored tokens: [n, C, D]
+  const h = np.matmul(batch.select, hidden);
+  const logits = np.matmul(h, head.transpose());
+  const logp = nn.logSoftmax(logits, -1);
+  const picked = logp.mul(nn.oneHot(batch.targets, c.vocabSize).astype(np.float32)).sum(-1); // [n, C]
+  const sum = (mask: np.Array) => {
+    if (!opts.average) return picked.ref.mul(mask).sum(-1);
+    const count = np.maximum(mask.ref.sum(-1), 1);
+    return picked.ref.mul(mask).sum(-1).div(count);
+  };
+  const chosen = sum(batch.chosenMask);
+  const rejected = sum(batch.rejectedMask);
+  picked.dispose();
+  return { chosen, rejected };
+}
