@@ -16,7 +16,7 @@ import { jit, numpy as np, random } from "../../engine/jax.js";
 import { disposeTree, refTree } from "../../engine/pytree.js";
 import { type HostTensor, writeSafetensors } from "../../engine/safetensors.js";
 import { configToHF, type LMConfig } from "./config.js";
-import { forward } from "./forward.js";
+import { forwardHidden } from "./forward.js";
 import { loadConfig, readWeights } from "./hf.js";
 import { paramsFromHF, paramsToHF } from "./hf-tensors.js";
 import type { LMParams } from "./params.js";
@@ -30,17 +30,13 @@ function backboneConfig(c: LMConfig): LMConfig {
 }
 
 /**
- * Final hidden states [B, T, D] of the transformer: the LM forward with an
- * identity matrix as its output head (so no change to the forward is needed).
- * Consumes `params` and `ids`; traceable by jit/grad.
+ * Final hidden states [B, T, D] of the transformer (the LM forward without
+ * its output head). Consumes `params` and `ids`; traceable by jit/grad.
  */
 export function hiddenStates(c: LMConfig, params: LMParams, ids: np.Array): np.Array {
-  const D = c.dModel;
-  const hc: LMConfig = { ...c, vocabSize: D, tieWordEmbeddings: false };
-  const p = { ...params, lm_head: { weight: np.eye(D, D, { dtype: np.float32 }) } } as LMParams;
-  if ((params as { lm_head?: { weight: np.Array } }).lm_head)
-    (params as { lm_head?: { weight: np.Array } }).lm_head?.weight.dispose();
-  return forward(hc, p, ids).logits;
+  const { hidden, head } = forwardHidden(c, params, ids);
+  head.dispose();
+  return hidden;
 }
 
 /**
