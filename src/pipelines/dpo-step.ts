@@ -1,0 +1,98 @@
+/**
+ * One DPO update as a single jit-compiled program: the policy's
+ * prefix-shared forward over a packed batch of pairs (src/data/pair-pack.ts:
+ * each prompt once, head only where a completion token is predicted), the
+ * preference loss against cached reference log-probs, its gradient, and the
+ * AdamW update — nothing returns to the host but the loss and metrics.
+ *   L = preferenceLoss((log π(x_w|c) − log π_ref(x_w|c)) − (log π(x_l|c) − log π_ref(x_l|c)))
+ */
+import { jit, type numpy as np, valueAndGrad } from "../engine/jax.js";
+import { refTree } from "../engine/pytree.js";
+import type { LMConfig } from "../models/lm/config.js";
+import { type PackedPairArrays, pairLogProbs } from "../models/lm/pair-logprobs.js";
+import type { LMParams } from "../models/lm/params.js";
+import { dpoLoss } from "../objectives/dpo.js";
+import type { PreferenceLossType } from "../objectives/preference-loss.js";
+import type { AdamState, Adamw } from "../train/optimizer.js";
+
+export type DpoStepOptions = { beta: number; type?: PreferenceLossType; labelSmoothing?: number };
+
+export type DpoStepResult = {
+  loss: np.Array;
+  /** TRL's metric names: rewards/chosen, rewards/rejected, rewards/accuracies, rewards/margins, logps/chosen, logps/rejected */
+  aux: Record<string, np.Array>;
+  params: LMParams;
+  state: AdamState<LMParams>;
+  gradNorm: np.Array;
+};
+
+export type DpoStepFn = ((
+  params: LMParams,
+  state: AdamState<LMParams>,
+  batch: PackedPairArrays,
+  refChosen: np.Array,
+  refRejected: np.Array,
+  lr: np.Array,
+) => DpoStepResult) & { dispose(): void };
+
+/**
+ * The compiled step for model `c` and optimiser `opt`. Consumes params,
+ * state, batch, reference log-probs [n] (length-averaged for IPO) and the
+ * learning rate (a float32 scalar); returns the updated params and state.
+ */
+export function makeDpoStep(c: LMConfig, opt: Adamw, o: DpoStepOptions): DpoStepFn {
+  const average = o.type === "ipo";
+  const lossOpts = {
+    beta: o.beta,
+    type: o.type ?? "sigmoid",
+    labelSmoothing: o.labelSmoothing ?? 0,
+  };
+  const objective = (
+    p: LMParams,
+    batch: PackedPairArrays,
+    refC: np.Array,
+    refR: np.Array,
+  ): [np.Array, Record<string, np.Array>] => {
+    const { chosen, rejected } = pairLogProbs(c, p, batch, { average });
+    const out = dpoLoss(
+      {
+        policyChosenLogps: chosen.ref,
+        policyRejectedLogps: rejected.ref,
+        refChosenLogps: refC,
+        refRejectedLogps: refR,
+      },
+      lossOpts,
+    );
+    out.losses.dispose();
+    return [
+      out.loss,
+      {
+        "rewards/chosen": out.chosenRewards.mean(),
+        "rewards/rejected": out.rejectedRewards.mean(),
+        "rewards/accuracies": out.accuracy,
+        "rewards/margins": out.margins.mean(),
+        "logps/chosen": chosen.mean(),
+        "logps/rejected": rejected.mean(),
+      },
+    ];
+  };
+  return jit(
+    (
+      p: LMParams,
+      st: AdamState<LMParams>,
+      batch: PackedPairArrays,
+      refC: np.Array,
+      refR: np.Array,
+      lr: np.Array,
+    ): DpoStepResult => {
+      const [[loss, aux], grads] = valueAndGrad(objective, { hasAux: true })(
+        refTree(p),
+        batch,
+        refC,
+        refR,
+      );
+      const next = opt.step(p, grads, st, lr);
+      return { loss, aux, params: next.params, state: next.state, gradNorm: next.gradNorm };
+    },
+  ) as unknown as DpoStepFn;
+}
