@@ -1,0 +1,555 @@
+/**
+ * prefopt's benchmarks: one JSON object per line.
+ *
+ *   npm run bench                      dpo, reward, diffusion-dpo, sample-lm, sample-diffusion
+ *   npm run bench -- dpo               only the DPO step (+ the PyTorch anchor and the ratio)
+ *   npm run bench -- dpo-variants      the DPO step's formulations side by side
+ *   npm run bench -- profile           a DPO step by kernel category, GFLOP/s vs the engine's matmul peak
+ *
+ * Flags (those of ../shared/bench/torch_dpo_step.py): --layers 4 --dim 256 --heads 4
+ * --vocab 4096 --prompt-len 64 --response-len 64 --pairs 8 --steps 5 --beta 0.1, and
+ * --threads 1,2 (engine worker threads, one child process per setting: the engine reads
+ * PREFOPT_THREADS at start-up), --repeat 3 (rounds; each figure is the best round).
+ * Rounds interleave every setting and, for the DPO step, the anchor run with the same
+ * thread count, so background load hits them alike; the ratio is prefopt pairs/s ÷
+ * torch pairs/s at equal threads. The anchor runs when Debian's python3-torch imports
+ * (PREFOPT_TORCH_ANCHOR overrides the script's path).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import os from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { numpy as np } from "../src/engine/jax.js";
+
+const args = process.argv.slice(2);
+const flag = (name: string, def: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const shape = {
+  layers: Number(flag("layers", "4")),
+  dim: Number(flag("dim", "256")),
+  heads: Number(flag("heads", "4")),
+  vocab: Number(flag("vocab", "4096")),
+  promptLen: Number(flag("prompt-len", "64")),
+  responseLen: Number(flag("response-len", "64")),
+  pairs: Number(flag("pairs", "8")),
+  steps: Number(flag("steps", "5")),
+  beta: Number(flag("beta", "0.1")),
+};
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = resolve(dirname(SELF), "..");
+const ALL = ["dpo", "reward", "diffusion-dpo", "sample-lm", "sample-diffusion"];
+
+type Row = Record<string, unknown> & { bench: string };
+const emit = (r: Row) => console.log(JSON.stringify(r));
+const round = (x: number, d = 3) => Number(x.toFixed(d));
+
+// ---------------------------------------------------------------- children
+
+async function child(name: string): Promise<void> {
+  // the profiler's timed Worker must be in place before the engine loads
+  if (name.startsWith("profile")) await import("./profiler.js");
+  const { initEngine } = await import("../src/engine/init.js");
+  const info = await initEngine();
+  const run = CHILDREN[name];
+  if (!run) throw new Error(`unknown benchmark ${name}`);
+  const r = await run(info.threads);
+  console.log(JSON.stringify({ ...r, threads: info.threads }));
+}
+
+/** Mean ms per call of `fn` over `steps` calls after one warm-up (compilation) call. */
+async function timeSteps(fn: () => Promise<void>, steps: number): Promise<number> {
+  await fn();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) await fn();
+  return (performance.now() - t0) / steps;
+}
+
+async function lmSetup() {
+  const { numpy: np } = await import("../src/engine/jax.js");
+  const { makeKey } = await import("../src/engine/random.js");
+  const { HostRng } = await import("../src/engine/random.js");
+  const { gpt2Config } = await import("../src/models/lm/config.js");
+  const { initParams } = await import("../src/models/lm/params.js");
+  const c = gpt2Config({
+    vocabSize: shape.vocab,
+    dModel: shape.dim,
+    nHead: shape.heads,
+    nLayer: shape.layers,
+    maxPositions: shape.promptLen + shape.responseLen,
+  });
+  const params = initParams(c, makeKey(0));
+  const rng = new HostRng(0);
+  const toks = (n: number) => Array.from({ length: n }, () => rng.int(shape.vocab));
+  const pairs = Array.from({ length: shape.pairs }, () => ({
+    prompt: toks(shape.promptLen),
+    chosen: toks(shape.responseLen),
+    rejected: toks(shape.responseLen),
+  }));
+  return { np, c, params, pairs };
+}
+
+type DpoVariant = "shared" | "shared+ref" | "plain";
+
+/** The DPO step on the anchor's shape; `variant` picks the formulation. */
+async function dpoChild(variant: DpoVariant, profile = false): Promise<Row> {
+  const { jit, numpy: np, tree } = await import("../src/engine/jax.js");
+  const { refTree } = await import("../src/engine/pytree.js");
+  const { packPairs } = await import("../src/data/pair-pack.js");
+  const { collatePairs } = await import("../src/data/preference-collate.js");
+  const { packedArrays, pairLogProbs } = await import("../src/models/lm/pair-logprobs.js");
+  const { sequenceLogProbs } = await import("../src/models/lm/logprobs.js");
+  const { makeDpoStep } = await import("../src/pipelines/dpo-step.js");
+  const { adamw } = await import("../src/train/optimizer.js");
+  const { valueAndGrad } = await import("../src/engine/jax.js");
+  const { dpoLoss } = await import("../src/objectives/dpo.js");
+  type LMParams = import("../src/models/lm/params.js").LMParams;
+  type AdamState = import("../src/train/optimizer.js").AdamState<LMParams>;
+  const { c, params: p0, pairs } = await lmSetup();
+  const n = shape.pairs;
+  const opt = adamw({ learningRate: 1e-5 }); // torch.optim.AdamW(lr=1e-5), weight decay 0.01
+  let params: LMParams = p0;
+  let state: AdamState = opt.init(refTree(params));
+  const ref: LMParams = refTree(params); // the frozen reference = the initial policy
+  const packed = packPairs(pairs, { maxPositions: c.maxPositions });
+  const refFn = jit((p: LMParams, b: ReturnType<typeof packedArrays>) => {
+    const r = pairLogProbs(c, p, b);
+    return [r.chosen, r.rejected];
+  });
+  // reference log-probs computed once (what src/train/ref-logp-cache.ts stores)
+  const [rc0, rr0] = refFn(refTree(ref), packedArrays(packed));
+  const refC = new Float32Array((await rc0.data()) as Float32Array);
+  const refR = new Float32Array((await rr0.data()) as Float32Array);
+  const lr = () => np.array(1e-5, { dtype: np.float32 });
+  let loss = 0;
+  let stepFn: () => Promise<void>;
+  if (variant === "plain") {
+    // TRL's concatenated forward: [prompt+chosen; prompt+rejected], logits at every position
+    const b = collatePairs(pairs, { padMultiple: 8 });
+    const objective = (pp: LMParams, ids: np.Array, mask: np.Array, a: np.Array, r: np.Array) => {
+      const lp = sequenceLogProbs(c, pp, ids, mask);
+      const out = dpoLoss(
+        {
+          policyChosenLogps: lp.ref.slice([0, n]),
+          policyRejectedLogps: lp.slice([n, 2 * n]),
+          refChosenLogps: a,
+          refRejectedLogps: r,
+        },
+        { beta: shape.beta },
+      );
+      for (const x of [out.losses, out.chosenRewards, out.rejectedRewards, out.margins])
+        x.dispose();
+      out.accuracy.dispose();
+      return out.loss;
+    };
+    const step = jit(
+      (pp: LMParams, st: AdamState, ids: np.Array, mask: np.Array, a: np.Array, r: np.Array) => {
+        const [l, g] = valueAndGrad(objective)(refTree(pp), ids, mask, a, r);
+        const nx = opt.step(pp, g, st, lr());
+        return { loss: l, params: nx.params, state: nx.state, gradNorm: nx.gradNorm };
+      },
+    );
+    stepFn = async () => {
+      const ids = np.array(b.ids, { dtype: np.int32 }).reshape([b.B, b.T]);
+      const mask = np.array(b.mask).reshape([b.B, b.T]);
+      const r = step(params, state, ids, mask, np.array(refC), np.array(refR));
+      params = r.params;
+      state = r.state;
+      r.gradNorm.dispose();
+      loss = (await r.loss.data())[0];
+    };
+  } else {
+    const step = makeDpoStep(c, opt, { beta: shape.beta });
+    stepFn = async () => {
+      let a: np.Array;
+      let r: np.Array;
+      if (variant === "shared+ref") {
+        // no cache: the reference forward runs every step, as in the anchor
+        [a, r] = refFn(refTree(ref), packedArrays(packed));
+      } else {
+        a = np.array(refC);
+        r = np.array(refR);
+      }
+      const out = step(params, state, packedArrays(packed), a, r, lr());
+      params = out.params;
+      state = out.state;
+      out.gradNorm.dispose();
+      for (const x of Object.values(out.aux)) x.dispose();
+      loss = (await out.loss.data())[0];
+    };
+  }
+  if (profile)
+    return profileChild(stepFn, async () => {
+      for (const x of tree.leaves({ params, state } as never) as np.Array[])
+        await x.blockUntilReady();
+    });
+  const ms = await timeSteps(stepFn, shape.steps);
+  return {
+    bench: "dpo_step",
+    variant,
+    pairs_per_s: round((n * 1000) / ms),
+    ms_per_step: round(ms, 1),
+    loss: round(loss, 5),
+  };
+}
+
+/** Bradley–Terry reward-model step (transformer + scalar head on the last token) on the same shape. */
+async function rewardChild(): Promise<Row> {
+  const { jit, random, valueAndGrad } = await import("../src/engine/jax.js");
+  const { refTree } = await import("../src/engine/pytree.js");
+  const { collateForReward, rewardScores } = await import("../src/models/lm/reward-model.js");
+  const { bradleyTerryLoss } = await import("../src/objectives/bradley-terry.js");
+  const { adamw } = await import("../src/train/optimizer.js");
+  type RewardParams = import("../src/models/lm/reward-model.js").RewardParams;
+  type AdamState = import("../src/train/optimizer.js").AdamState<RewardParams>;
+  const { c, params: backbone, pairs } = await lmSetup();
+  const n = shape.pairs;
+  let params: RewardParams = {
+    backbone,
+    score: { weight: random.normal(random.key(1), [1, c.dModel]).mul(0.02) },
+  };
+  const opt = adamw({ learningRate: 1e-5 });
+  let state: AdamState = opt.init(refTree(params));
+  const rows = [
+    ...pairs.map((p) => [...p.prompt, ...p.chosen]),
+    ...pairs.map((p) => [...p.prompt, ...p.rejected]),
+  ];
+  const objective = (p: RewardParams, ids: np.Array, last: np.Array) => {
+    const r = rewardScores(c, p, ids, last);
+    const out = bradleyTerryLoss(r.ref.slice([0, n]), r.slice([n, 2 * n]));
+    out.accuracy.dispose();
+    return out.loss;
+  };
+  const step = jit((p: RewardParams, st: AdamState, ids: np.Array, last: np.Array) => {
+    const [l, g] = valueAndGrad(objective)(refTree(p), ids, last);
+    const nx = opt.step(p, g, st);
+    return { loss: l, params: nx.params, state: nx.state, gradNorm: nx.gradNorm };
+  });
+  let loss = 0;
+  const ms = await timeSteps(async () => {
+    const b = collateForReward(rows, 0);
+    const r = step(params, state, b.ids, b.last);
+    params = r.params;
+    state = r.state;
+    r.gradNorm.dispose();
+    loss = (await r.loss.data())[0];
+  }, shape.steps);
+  return {
+    bench: "reward_step",
+    pairs_per_s: round((n * 1000) / ms),
+    ms_per_step: round(ms, 1),
+    loss: round(loss, 5),
+  };
+}
+
+/** Diffusion-DPO step on the embedded UNet configuration, 8 pairs. */
+async function diffusionDpoChild(): Promise<Row> {
+  const { numpy: np, random } = await import("../src/engine/jax.js");
+  const { refTree } = await import("../src/engine/pytree.js");
+  const { HostRng, makeKey } = await import("../src/engine/random.js");
+  const { defaultDiffusionConfig, initDiffusion } = await import(
+    "../src/models/diffusion/model.js"
+  );
+  const { makeSchedule } = await import("../src/models/diffusion/schedule.js");
+  const { diffusionDpoBatch, makeDiffusionDpoStep } = await import(
+    "../src/pipelines/diffusion-dpo-step.js"
+  );
+  const { adamw } = await import("../src/train/optimizer.js");
+  const config = defaultDiffusionConfig();
+  const { unet: u0, text } = initDiffusion(makeKey(0), config);
+  const refUnet = refTree(u0);
+  let unet = u0;
+  const opt = adamw({ learningRate: 1e-5 });
+  let state = opt.init(refTree(unet));
+  const schedule = makeSchedule(config.schedule.kind, config.schedule.T);
+  const n = 8;
+  const S = config.imageSize;
+  const img = (k: number) => np.tanh(random.normal(random.key(k), [n, S, S, 1]));
+  const winner = img(1);
+  const loser = img(2);
+  const rng = new HostRng(0);
+  const tok = new Int32Array(n * config.text.maxLen);
+  for (let i = 0; i < tok.length; i++) tok[i] = 3 + rng.int(config.vocab.length - 3);
+  const tokens = np.array(tok, { dtype: np.int32 }).reshape([n, config.text.maxLen]);
+  const step = makeDiffusionDpoStep(config, opt, { beta: 2000 });
+  let key = makeKey(1);
+  let loss = 0;
+  const ms = await timeSteps(async () => {
+    const [k1, k2] = random.split(key, 2);
+    key = k1;
+    const batch = diffusionDpoBatch(schedule, winner.ref, loser.ref, tokens.ref, k2, rng);
+    const r = step(
+      unet,
+      state,
+      refTree(refUnet),
+      refTree(text),
+      batch,
+      np.array(1e-5, { dtype: np.float32 }),
+    );
+    unet = r.unet;
+    state = r.state;
+    r.gradNorm.dispose();
+    for (const x of Object.values(r.aux)) x.dispose();
+    loss = (await r.loss.data())[0];
+  }, shape.steps);
+  return {
+    bench: "diffusion_dpo_step",
+    pairs_per_s: round((n * 1000) / ms),
+    ms_per_step: round(ms, 1),
+    loss: round(loss, 5),
+  };
+}
+
+/** KV-cached sampling on the anchor-shaped LM: 8 prompts of prompt-len tokens, response-len new tokens each. */
+async function sampleLmChild(): Promise<Row> {
+  const { generateBatch } = await import("../src/models/lm/generate.js");
+  const { c, params, pairs } = await lmSetup();
+  const prompts = pairs.map((p) => p.prompt);
+  const o = { maxNewTokens: shape.responseLen, temperature: 1, seed: 0 };
+  let tokens = 0;
+  const ms = await timeSteps(async () => {
+    const out = await generateBatch(c, params, prompts, o);
+    tokens = out.reduce((s, r) => s + r[0].length, 0);
+  }, 2);
+  return {
+    bench: "sample_lm",
+    rows: prompts.length,
+    new_tokens: tokens,
+    tokens_per_s: round((tokens * 1000) / ms, 1),
+    ms_per_batch: round(ms, 1),
+  };
+}
+
+/** Guided DDIM sampling (50 steps, classifier-free guidance 3) of 8 images on the embedded UNet. */
+async function sampleDiffusionChild(): Promise<Row> {
+  const { makeKey } = await import("../src/engine/random.js");
+  const { defaultDiffusionConfig, initDiffusion } = await import(
+    "../src/models/diffusion/model.js"
+  );
+  const { generateImages } = await import("../src/models/diffusion/generate.js");
+  const config = defaultDiffusionConfig();
+  const model = { config, params: initDiffusion(makeKey(0), config) };
+  const n = 8;
+  const ms = await timeSteps(async () => {
+    await generateImages(model, "a digit seven", n, { seed: 0, steps: 50, method: "ddim" });
+  }, 1);
+  return {
+    bench: "sample_diffusion",
+    images: n,
+    sampler: "ddim-50, guidance 3",
+    images_per_s: round((n * 1000) / ms),
+    ms_per_batch: round(ms, 1),
+  };
+}
+
+/** Kernel profile of `stepFn` (best of 3 runs per kernel) and the engine's matmul peak in the same process. */
+async function profileChild(
+  stepFn: () => Promise<void>,
+  settle: () => Promise<void>,
+): Promise<Row> {
+  const prof = await import("./profiler.js");
+  const eng = await import("../src/engine/jax.js");
+  const { jit, numpy: np, random } = eng;
+  const full = async () => {
+    await stepFn();
+    await settle();
+  };
+  await full();
+  await full();
+  const t0 = performance.now();
+  const recs = await prof.profileMin(eng, full, 3);
+  const wall = (performance.now() - t0) / 3;
+  // the engine's matmul peak: its best matrix product, timed the same way
+  const mm = jit((a: np.Array, b: np.Array) => np.matmul(a, b));
+  let peak = 0;
+  const peakShapes: string[] = [];
+  for (const [M, K, N] of [
+    [1024, 1024, 1024],
+    [1024, 256, 4096],
+    [1536, 256, 1024],
+  ]) {
+    const a = random.normal(random.key(1), [M, K]);
+    const b = random.normal(random.key(2), [K, N]);
+    const run = async () => {
+      await mm(a.ref, b.ref).blockUntilReady();
+    };
+    await run();
+    const r = (await prof.profileMin(eng, run, 3)).filter((k) => k.category === "matmul");
+    const g = r.reduce((s, k) => s + k.flops, 0) / r.reduce((s, k) => s + k.ms, 0) / 1e6;
+    peakShapes.push(`${M}x${K}x${N}:${g.toFixed(1)}`);
+    peak = Math.max(peak, g);
+    a.dispose();
+    b.dispose();
+  }
+  const rows = prof.byCategory(recs);
+  const top = Number(process.env.PREFOPT_PROFILE_TOP ?? 0);
+  for (const k of [...recs].sort((x, y) => y.ms - x.ms).slice(0, top))
+    process.stderr.write(
+      `${k.ms.toFixed(1)} ms ${k.category} size ${k.size} red ${k.reduction} ${k.flops ? (k.flops / k.ms / 1e6).toFixed(1) : ""} ${k.exp.slice(0, 160)}\n`,
+    );
+  const total = recs.reduce((s, k) => s + k.ms, 0);
+  const flops = recs.reduce((s, k) => s + k.flops, 0);
+  const matmulMs = recs.filter((k) => k.category === "matmul").reduce((s, k) => s + k.ms, 0);
+  return {
+    bench: "profile",
+    categories: rows.map((r) => ({
+      category: r.category,
+      kernels: r.kernels,
+      ms: round(r.ms, 1),
+      share: round(r.share),
+      ...(r.gflops ? { gflops: round(r.gflops, 1) } : {}),
+    })),
+    kernels: recs.length,
+    kernel_ms: round(total, 1),
+    wall_ms: round(wall, 1),
+    matmul_gflop: round(flops / 1e9, 2),
+    matmul_gflops: round(flops / matmulMs / 1e6, 1),
+    step_gflops: round(flops / total / 1e6, 1),
+    peak_gflops: round(peak, 1),
+    peak_shapes: peakShapes.join(" "),
+    matmul_of_peak: round(flops / matmulMs / 1e6 / peak),
+  };
+}
+
+const CHILDREN: Record<string, (threads: number) => Promise<Row>> = {
+  dpo: () => dpoChild("shared"),
+  "dpo:shared": () => dpoChild("shared"),
+  "dpo:shared+ref": () => dpoChild("shared+ref"),
+  "dpo:plain": () => dpoChild("plain"),
+  "profile:shared": () => dpoChild("shared", true),
+  "profile:plain": () => dpoChild("plain", true),
+  reward: () => rewardChild(),
+  "diffusion-dpo": () => diffusionDpoChild(),
+  "sample-lm": () => sampleLmChild(),
+  "sample-diffusion": () => sampleDiffusionChild(),
+};
+
+// ---------------------------------------------------------------- parent
+
+function runChild(name: string, threads: number): Row {
+  const extra = args.filter((a, i) => a.startsWith("--") || args[i - 1]?.startsWith("--"));
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", SELF, "--child", name, ...extra.filter((a) => a !== "--child")],
+    { env: { ...process.env, PREFOPT_THREADS: String(threads) }, encoding: "utf8", cwd: ROOT },
+  );
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !line.startsWith("{")) {
+    process.stderr.write(r.stderr);
+    throw new Error(`benchmark ${name} with PREFOPT_THREADS=${threads} failed (exit ${r.status})`);
+  }
+  const row = JSON.parse(line) as Row;
+  if (row.threads !== threads)
+    throw new Error(`${name}: child reports ${row.threads} threads, asked for ${threads}`);
+  return row;
+}
+
+const TORCH =
+  process.env.PREFOPT_TORCH_ANCHOR ?? join(ROOT, "..", "shared", "bench", "torch_dpo_step.py");
+
+/** Debian's python with the OpenBLAS overrides removed (for that command alone). */
+function torchEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
+function torchAvailable(): boolean {
+  if (!existsSync(TORCH) || !existsSync("/usr/bin/python3")) return false;
+  const r = spawnSync("/usr/bin/python3", ["-c", "import torch"], { env: torchEnv() });
+  return r.status === 0;
+}
+
+function runTorch(threads: number): Row {
+  const flags = [
+    ["layers", shape.layers],
+    ["dim", shape.dim],
+    ["heads", shape.heads],
+    ["vocab", shape.vocab],
+    ["prompt-len", shape.promptLen],
+    ["response-len", shape.responseLen],
+    ["pairs", shape.pairs],
+    ["steps", shape.steps],
+    ["beta", shape.beta],
+  ].flatMap(([k, v]) => [`--${k}`, String(v)]);
+  const r = spawnSync("/usr/bin/python3", [TORCH, ...flags, "--threads", String(threads)], {
+    env: torchEnv(),
+    encoding: "utf8",
+  });
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !line.startsWith("{")) {
+    process.stderr.write(r.stderr);
+    throw new Error(`torch anchor failed (exit ${r.status})`);
+  }
+  return { bench: "dpo_step_torch", ...JSON.parse(line) };
+}
+
+/** Keeps, per key, the row with the largest `metric`. */
+function keepBest(best: Map<string, Row>, key: string, row: Row, metric: string) {
+  const prev = best.get(key);
+  if (!prev || (row[metric] as number) > (prev[metric] as number)) best.set(key, row);
+}
+
+function main(): void {
+  const names = args.filter((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"));
+  const selected = names.length ? names : ALL;
+  const threads = flag("threads", "1,2").split(",").map(Number);
+  const repeat = Number(flag("repeat", "3"));
+  const metricOf: Record<string, string> = {
+    dpo_step: "pairs_per_s",
+    dpo_step_torch: "pairs_per_s",
+    reward_step: "pairs_per_s",
+    diffusion_dpo_step: "pairs_per_s",
+    sample_lm: "tokens_per_s",
+    sample_diffusion: "images_per_s",
+  };
+  for (const name of selected) {
+    if (name === "profile") {
+      for (const t of threads) {
+        for (const v of ["plain", "shared"]) {
+          const row = runChild(`profile:${v}`, t);
+          emit({ ...row, variant: v, load: loadAvg() });
+        }
+      }
+      continue;
+    }
+    const children =
+      name === "dpo-variants" ? ["dpo:plain", "dpo:shared+ref", "dpo:shared"] : [name];
+    const withTorch = (name === "dpo" || name === "dpo-variants") && torchAvailable();
+    const best = new Map<string, Row>();
+    for (let rep = 0; rep < repeat; rep++) {
+      for (const t of threads) {
+        if (withTorch) keepBest(best, `torch:${t}`, runTorch(t), "pairs_per_s");
+        for (const ch of children) {
+          const row = runChild(ch, t);
+          keepBest(best, `${ch}:${t}`, row, metricOf[row.bench]);
+        }
+      }
+    }
+    for (const t of threads) {
+      const torch = best.get(`torch:${t}`);
+      for (const ch of children) {
+        const row = best.get(`${ch}:${t}`) as Row;
+        emit({ ...row, best_of: repeat });
+        if (torch && row.bench === "dpo_step")
+          emit({
+            bench: "dpo_step_ratio",
+            variant: row.variant,
+            threads: t,
+            ratio: round((row.pairs_per_s as number) / (torch.pairs_per_s as number)),
+          });
+      }
+      if (torch) emit({ ...torch, best_of: repeat });
+    }
+  }
+}
+
+function loadAvg(): number {
+  return round(os.loadavg()[0], 2);
+}
+
+if (args.includes("--child")) await child(args[args.indexOf("--child") + 1]);
+else main();
