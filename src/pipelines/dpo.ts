@@ -1,8 +1,9 @@
 /**
  * The DPO trainer (TRL's DPOTrainer, Rafailov et al. 2023). Per batch of
- * pairs the policy runs one concatenated forward over prompt+chosen and
- * prompt+rejected; the reference log-probs are constants computed once and
- * cached beside the dataset (src/train/ref-logp-cache.ts);
+ * pairs the policy runs one prefix-shared forward over rows [prompt | chosen |
+ * rejected] (each prompt once, src/data/pair-pack.ts); the reference
+ * log-probs are constants computed once and cached beside the dataset
+ * (src/train/ref-logp-cache.ts);
  *   L = preferenceLoss(Δ_θ − Δ_ref; β, type, ε),  Δ = log π(x_w|c) − log π(x_l|c)
  * with log-probs summed over completion tokens (length-averaged for IPO).
  * Logs TRL's metrics under TRL's names, evaluates on a held-out split,
@@ -12,8 +13,8 @@
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { packPairs } from "../data/pair-pack.js";
 import {
-  collatePairs,
   type TokenizedPair,
   type TruncationOptions,
   tokenizePairs,
@@ -38,7 +39,6 @@ import { HostRng, makeKey } from "../engine/random.js";
 import { defaultModelDir } from "../models/default-model.js";
 import { CausalLM } from "../models/lm/causal-lm.js";
 import type { LMConfig } from "../models/lm/config.js";
-import { sequenceLogProbs } from "../models/lm/logprobs.js";
 import {
   defaultLoraTargets,
   initLora,
@@ -46,6 +46,7 @@ import {
   type LoraParams,
   mergeLora,
 } from "../models/lm/lora.js";
+import { type PackedPairArrays, packedArrays, pairLogProbs } from "../models/lm/pair-logprobs.js";
 import type { LMParams } from "../models/lm/params.js";
 import { dpoLoss } from "../objectives/dpo.js";
 import type { PreferenceLossType } from "../objectives/preference-loss.js";
@@ -165,17 +166,19 @@ export async function pairLogps(
   padTokenId: number,
 ): Promise<RefLogps> {
   const out: RefLogps = { chosen: [], rejected: [], chosenTokens: [], rejectedTokens: [] };
-  const f = jit((p: LMParams, ids: np.Array, mask: np.Array) => sequenceLogProbs(c, p, ids, mask));
+  // prefix-shared: each prompt runs once for both completions (src/data/pair-pack.ts)
+  const f = jit((p: LMParams, b: PackedPairArrays) => {
+    const r = pairLogProbs(c, p, b);
+    return [r.chosen, r.rejected];
+  });
   for (let i = 0; i < pairs.length; i += batchSize) {
     const chunk = pairs.slice(i, i + batchSize);
-    const b = collatePairs(chunk, { padTokenId, batchSize });
-    const ids = np.array(b.ids, { dtype: np.int32 }).reshape([b.B, b.T]);
-    const mask = np.array(b.mask).reshape([b.B, b.T]);
-    const lp = (await f(refTree(params), ids, mask).data()) as Float32Array;
-    const n = b.B / 2;
+    const [ch, rj] = f(refTree(params), packedArrays(packPairs(chunk, { padTokenId, batchSize })));
+    const lc = (await ch.data()) as Float32Array;
+    const lr = (await rj.data()) as Float32Array;
     for (let k = 0; k < chunk.length; k++) {
-      out.chosen.push(lp[k]);
-      out.rejected.push(lp[n + k]);
+      out.chosen.push(lc[k]);
+      out.rejected.push(lr[k]);
       out.chosenTokens.push(chunk[k].chosen.length);
       out.rejectedTokens.push(chunk[k].rejected.length);
     }
@@ -386,15 +389,14 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   const objective = (
     t: Trainable,
     b: LMParams | Record<string, never>,
-    ids: np.Array,
-    mask: np.Array,
+    batch: PackedPairArrays,
     refC: np.Array,
     refR: np.Array,
   ): [np.Array, Record<string, np.Array>] => {
-    const lp = sequenceLogProbs(c, policyOf(t, b), ids, mask, { average: ipo });
-    const n = refC.shape[0];
-    const ch = lp.ref.slice([0, n]);
-    const rj = lp.slice([n, 2 * n]);
+    // one prefix-shared forward over [prompt | chosen | rejected] rows
+    const { chosen: ch, rejected: rj } = pairLogProbs(c, policyOf(t, b), batch, {
+      average: ipo,
+    });
     const out = dpoLoss(
       {
         policyChosenLogps: ch.ref,
@@ -422,8 +424,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
       p: Trainable,
       b: LMParams | Record<string, never>,
       st: AdamState<Trainable>,
-      ids: np.Array,
-      mask: np.Array,
+      batch: PackedPairArrays,
       refC: np.Array,
       refR: np.Array,
       lr: np.Array,
@@ -431,8 +432,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
       const [[loss, aux], grads] = valueAndGrad(objective, { hasAux: true })(
         refTree(p),
         b,
-        ids,
-        mask,
+        batch,
         refC,
         refR,
       );
@@ -467,18 +467,18 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
     const k = step % perEpoch;
     const order = new HostRng(o.seed * 7919 + epoch).shuffle(train.map((_, i) => i));
     const idx = order.slice(k * B, (k + 1) * B);
-    const batch = collatePairs(
-      idx.map((i) => train[i]),
-      { padTokenId: pad },
+    const batch = packedArrays(
+      packPairs(
+        idx.map((i) => train[i]),
+        { padTokenId: pad },
+      ),
     );
-    const ids = np.array(batch.ids, { dtype: np.int32 }).reshape([batch.B, batch.T]);
-    const mask = np.array(batch.mask).reshape([batch.B, batch.T]);
     const refC = np.array(new Float32Array(idx.map((i) => refValue(refTrain, "chosen", i))));
     const refR = np.array(new Float32Array(idx.map((i) => refValue(refTrain, "rejected", i))));
     const lr = np.array(opt.learningRate(step), { dtype: np.float32 });
     // with onNonFinite "skip", the pre-update state to roll back to
     const keep = guard.mode === "skip" ? refTree({ params, state }) : null;
-    const r = trainStep(params, baseArg(), state, ids, mask, refC, refR, lr);
+    const r = trainStep(params, baseArg(), state, batch, refC, refR, lr);
     params = r.params;
     state = r.state;
     const loss = (await r.loss.data())[0];
