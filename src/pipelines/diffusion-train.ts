@@ -53,7 +53,7 @@ export type DiffusionTrainOptions = {
 
 /** The defaults of `prefopt diffusion train` (the bundled model's recipe). */
 export const DIFFUSION_TRAIN_DEFAULTS = {
-  steps: 1000,
+  steps: 2400,
   batchSize: 32,
   learningRate: 2e-3,
   warmup: 100,
