@@ -13,7 +13,8 @@
  * Rounds interleave every setting and, for the DPO step, the anchor run with the same
  * thread count, so background load hits them alike; the ratio is prefopt pairs/s ÷
  * torch pairs/s at equal threads. The anchor runs when Debian's python3-torch imports
- * (PREFOPT_TORCH_ANCHOR overrides the script's path).
+ * (PREFOPT_TORCH_ANCHOR overrides the script's path). One-thread settings run with
+ * PREFOPT_INLINE=1: kernels on the calling thread instead of one worker.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -433,7 +434,16 @@ function runChild(name: string, threads: number): Row {
   const r = spawnSync(
     process.execPath,
     ["--import", "tsx", SELF, "--child", name, ...extra.filter((a) => a !== "--child")],
-    { env: { ...process.env, PREFOPT_THREADS: String(threads) }, encoding: "utf8", cwd: ROOT },
+    {
+      // one thread: kernels on the calling thread, no worker (src/engine/setup.ts)
+      env: {
+        ...process.env,
+        PREFOPT_THREADS: String(threads),
+        ...(threads === 1 && !name.startsWith("profile") ? { PREFOPT_INLINE: "1" } : {}),
+      },
+      encoding: "utf8",
+      cwd: ROOT,
+    },
   );
   const line = r.stdout.trim().split("\n").pop() ?? "";
   if (r.status !== 0 || !line.startsWith("{")) {
