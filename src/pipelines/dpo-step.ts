@@ -36,12 +36,49 @@ export type DpoStepFn = ((
 ) => DpoStepResult) & { dispose(): void };
 
 /**
+ * The DPO loss of a packed batch and TRL's logged metrics, differentiable in
+ * `params`: one prefix-shared forward over [prompt | chosen | rejected] rows,
+ * log-probs summed (length-averaged for IPO), `dpoLoss` against the
+ * reference. Consumes params, batch and the reference log-probs.
+ */
+export function dpoPairObjective(
+  c: LMConfig,
+  params: LMParams,
+  batch: PackedPairArrays,
+  refChosen: np.Array,
+  refRejected: np.Array,
+  o: DpoStepOptions,
+): [np.Array, Record<string, np.Array>] {
+  const { chosen, rejected } = pairLogProbs(c, params, batch, { average: o.type === "ipo" });
+  const out = dpoLoss(
+    {
+      policyChosenLogps: chosen.ref,
+      policyRejectedLogps: rejected.ref,
+      refChosenLogps: refChosen,
+      refRejectedLogps: refRejected,
+    },
+    o,
+  );
+  out.losses.dispose();
+  return [
+    out.loss,
+    {
+      "rewards/chosen": out.chosenRewards.mean(),
+      "rewards/rejected": out.rejectedRewards.mean(),
+      "rewards/accuracies": out.accuracy,
+      "rewards/margins": out.margins.mean(),
+      "logps/chosen": chosen.mean(),
+      "logps/rejected": rejected.mean(),
+    },
+  ];
+}
+
+/**
  * The compiled step for model `c` and optimiser `opt`. Consumes params,
  * state, batch, reference log-probs [n] (length-averaged for IPO) and the
  * learning rate (a float32 scalar); returns the updated params and state.
  */
 export function makeDpoStep(c: LMConfig, opt: Adamw, o: DpoStepOptions): DpoStepFn {
-  const average = o.type === "ipo";
   const lossOpts = {
     beta: o.beta,
     type: o.type ?? "sigmoid",
@@ -52,30 +89,7 @@ export function makeDpoStep(c: LMConfig, opt: Adamw, o: DpoStepOptions): DpoStep
     batch: PackedPairArrays,
     refC: np.Array,
     refR: np.Array,
-  ): [np.Array, Record<string, np.Array>] => {
-    const { chosen, rejected } = pairLogProbs(c, p, batch, { average });
-    const out = dpoLoss(
-      {
-        policyChosenLogps: chosen.ref,
-        policyRejectedLogps: rejected.ref,
-        refChosenLogps: refC,
-        refRejectedLogps: refR,
-      },
-      lossOpts,
-    );
-    out.losses.dispose();
-    return [
-      out.loss,
-      {
-        "rewards/chosen": out.chosenRewards.mean(),
-        "rewards/rejected": out.rejectedRewards.mean(),
-        "rewards/accuracies": out.accuracy,
-        "rewards/margins": out.margins.mean(),
-        "logps/chosen": chosen.mean(),
-        "logps/rejected": rejected.mean(),
-      },
-    ];
-  };
+  ): [np.Array, Record<string, np.Array>] => dpoPairObjective(c, p, batch, refC, refR, lossOpts);
   return jit(
     (
       p: LMParams,

@@ -48,7 +48,6 @@ import {
 } from "../models/lm/lora.js";
 import { type PackedPairArrays, packedArrays, pairLogProbs } from "../models/lm/pair-logprobs.js";
 import type { LMParams } from "../models/lm/params.js";
-import { dpoLoss } from "../objectives/dpo.js";
 import type { PreferenceLossType } from "../objectives/preference-loss.js";
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from "../train/checkpoint.js";
 import { MetricsLogger } from "../train/metrics.js";
@@ -62,6 +61,7 @@ import {
 } from "../train/ref-logp-cache.js";
 import { linearWarmupDecay } from "../train/schedules.js";
 import { NonFiniteGuard } from "../train/trainer.js";
+import { dpoPairObjective } from "./dpo-step.js";
 import { chatTemplateOf } from "./lm-data.js";
 
 export type DpoOptions = {
@@ -392,33 +392,9 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
     batch: PackedPairArrays,
     refC: np.Array,
     refR: np.Array,
-  ): [np.Array, Record<string, np.Array>] => {
+  ): [np.Array, Record<string, np.Array>] =>
     // one prefix-shared forward over [prompt | chosen | rejected] rows
-    const { chosen: ch, rejected: rj } = pairLogProbs(c, policyOf(t, b), batch, {
-      average: ipo,
-    });
-    const out = dpoLoss(
-      {
-        policyChosenLogps: ch.ref,
-        policyRejectedLogps: rj.ref,
-        refChosenLogps: refC,
-        refRejectedLogps: refR,
-      },
-      lossOpts,
-    );
-    out.losses.dispose();
-    return [
-      out.loss,
-      {
-        "rewards/chosen": out.chosenRewards.mean(),
-        "rewards/rejected": out.rejectedRewards.mean(),
-        "rewards/accuracies": out.accuracy,
-        "rewards/margins": out.margins.mean(),
-        "logps/chosen": ch.mean(),
-        "logps/rejected": rj.mean(),
-      },
-    ];
-  };
+    dpoPairObjective(c, policyOf(t, b), batch, refC, refR, lossOpts);
   const trainStep = jit(
     (
       p: Trainable,

@@ -170,6 +170,9 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
   let epoch: number | undefined;
   let bestMetric: TrainerState["bestMetric"] = null;
   let lastCheckpoint: string | null = null;
+  // the evaluation logged at the end of training, kept in the final checkpoint so a run killed
+  // after it does not evaluate (and log) it a second time on resume
+  let finalEval: Record<string, number> | null = null;
   // running sums of metrics since the last log line: checkpointed, so a resumed run logs the same means
   let sums: Record<string, number> = {};
   let counts: Record<string, number> = {};
@@ -192,6 +195,7 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
         | undefined;
       sums = { ...acc?.sums };
       counts = { ...acc?.counts };
+      finalEval = (ts.finalEval as Record<string, number> | undefined) ?? null;
       lastCheckpoint = dir;
       if (o.config !== undefined && ts.config !== undefined && !sameJson(o.config, ts.config)) {
         say(`warning: config differs from the one saved in ${dir}/${TRAINER_STATE_FILE}`);
@@ -232,6 +236,7 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
     skipped,
     totalSteps: o.totalSteps,
     logWindow: { sums, counts },
+    ...(finalEval ? { finalEval } : {}),
   });
   const save = async () => {
     const snap = o.snapshot(state);
@@ -304,7 +309,13 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
       if (evalEvery > 0 && step % evalEvery === 0 && step !== o.totalSteps) await evaluate();
       if (saveEvery > 0 && step % saveEvery === 0 && step !== o.totalSteps) await save();
     }
-    if (status === "completed" && o.evaluate) await evaluate();
+    if (status === "completed" && o.evaluate) {
+      if (finalEval && step === startStep) lastEval = finalEval;
+      else {
+        await evaluate();
+        finalEval = lastEval;
+      }
+    }
     if (step > startStep || !lastCheckpoint) await save();
   } finally {
     o.signal?.removeEventListener("abort", onAbort);

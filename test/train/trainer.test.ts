@@ -264,6 +264,27 @@ describe("runTraining", () => {
     );
   });
 
+  test("resuming a finished run (killed after its final save) does not evaluate or log again", async () => {
+    const dir = join(root, "finished");
+    let evals = 0;
+    const opts = {
+      outDir: dir,
+      totalSteps: 6,
+      logEvery: 3,
+      evaluate: async () => {
+        evals++;
+        return { loss: 0.25 };
+      },
+      verbose: false,
+    };
+    await runTraining({ ...makeTask(), ...opts });
+    const again = await runTraining({ ...makeTask(), ...opts, resume: true });
+    assert.equal(evals, 1);
+    assert.deepEqual(again.lastEval, { "eval/loss": 0.25 });
+    const lines = readMetrics(join(dir, "metrics.jsonl"));
+    assert.equal(lines.filter((l) => "eval/loss" in l).length, 1);
+  });
+
   test("incomplete checkpoint directories are ignored on resume", async () => {
     const dir = join(root, "incomplete");
     const ctl = new AbortController();
