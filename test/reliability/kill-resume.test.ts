@@ -190,8 +190,12 @@ describe("kill -9 during training, then --resume", () => {
       for (let attempt = 0; attempt < 14; attempt++) {
         // the first attempts are killed at random moments of training (mid-step, mid-save); then let it finish
         const before = listCheckpoints(split).at(-1)?.step ?? 0;
-        const window = (0.8 * trainMs * (run.steps - before)) / run.steps;
-        const ms = kills < 4 && attempt < 9 ? rand() * window : 600_000;
+        // the clock starts at this attempt's first checkpoint (step before + 1); a kill drawn within
+        // half the time the remaining steps take moves at most halfway to the end, so at least
+        // three kills land before the run is too close to its end to kill it mid-training
+        const remaining = run.steps - before - 1;
+        const window = (0.5 * trainMs * remaining) / run.steps;
+        const ms = kills < 4 && attempt < 9 && remaining >= 2 ? rand() * window : 600_000;
         const res = await runAndKill(run.args(split), split, before, ms);
         assert.ok(!hasStack(res.stderr), res.stderr);
         const ckpts = listCheckpoints(split);
