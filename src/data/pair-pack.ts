@@ -11,26 +11,10 @@
  * the first token of either completion. No padding inside a row.
  */
 import { UserError } from "../engine/errors.js";
+import type { PackedPairsHost } from "../models/lm/pair-logprobs.js";
 
-/** Host arrays of a packed batch of n pairs, S positions per row, C scored tokens per row. */
-export type PackedPairs = {
-  n: number;
-  S: number;
-  C: number;
-  /** [n, S] token ids */
-  ids: Int32Array<ArrayBuffer>;
-  /** [n, S] position of each token in its own sequence (prompt ⊕ completion) */
-  positions: Int32Array<ArrayBuffer>;
-  /** [n, 1, S, S] additive attention bias: 0 where query may see key, −1e9 elsewhere */
-  bias: Float32Array<ArrayBuffer>;
-  /** [n, C, S] one-hot: scored token c is predicted by the hidden state at position s */
-  select: Float32Array<ArrayBuffer>;
-  /** [n, C] the scored token ids */
-  targets: Int32Array<ArrayBuffer>;
-  /** [n, C] 1 on the chosen completion's tokens */
-  chosenMask: Float32Array<ArrayBuffer>;
-  /** [n, C] 1 on the rejected completion's tokens */
-  rejectedMask: Float32Array<ArrayBuffer>;
+/** A packed batch (layout in `PackedPairsHost`) and how many of its rows are real pairs. */
+export type PackedPairs = PackedPairsHost & {
   /** real pairs (rows beyond are empty) */
   pairs: number;
 };
