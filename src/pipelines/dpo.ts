@@ -49,7 +49,7 @@ import {
 import { type PackedPairArrays, packedArrays, pairLogProbs } from "../models/lm/pair-logprobs.js";
 import type { LMParams } from "../models/lm/params.js";
 import type { PreferenceLossType } from "../objectives/preference-loss.js";
-import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from "../train/checkpoint.js";
+import { resumeLatest, saveCheckpoint } from "../train/checkpoint.js";
 import { MetricsLogger } from "../train/metrics.js";
 import { type AdamState, adamw, decayMatrices } from "../train/optimizer.js";
 import { ProgressBar } from "../train/progress.js";
@@ -370,16 +370,13 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   let step = 0;
   // the metrics of the unfinished log window, checkpointed so a resumed run logs the same means
   let resumedWindow: Record<string, number[]> = {};
-  const ckpt = o.resume !== false ? latestCheckpoint(o.out) : null;
-  if (ckpt) {
-    const r = loadCheckpoint(ckpt, params, state);
-    disposeTree(params);
-    disposeTree(state as never);
+  if (o.resume !== false) {
+    const r = resumeLatest(o.out, params, state);
     params = r.params;
     state = r.optState;
-    step = r.trainerState.step;
-    resumedWindow = (r.trainerState.logWindow as Record<string, number[]> | undefined) ?? {};
-    log(`dpo: resumed from ${ckpt} at step ${step}`);
+    step = r.step;
+    resumedWindow = r.logWindow;
+    if (r.from) log(`dpo: resumed from ${r.from} at step ${step}`);
   }
   const metrics = new MetricsLogger(o.out, { keepUpToStep: step });
   const guard = new NonFiniteGuard(opts.onNonFinite ?? "stop", 10, log);

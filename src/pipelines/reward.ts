@@ -37,7 +37,7 @@ import {
   rewardScores,
 } from "../models/lm/reward-model.js";
 import { bradleyTerryLoss } from "../objectives/bradley-terry.js";
-import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from "../train/checkpoint.js";
+import { resumeLatest, saveCheckpoint } from "../train/checkpoint.js";
 import { MetricsLogger } from "../train/metrics.js";
 import { type AdamState, adamw, decayMatrices } from "../train/optimizer.js";
 import { ProgressBar } from "../train/progress.js";
@@ -218,16 +218,13 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
   let step = 0;
   // the metrics of the unfinished log window, checkpointed so a resumed run logs the same means
   let resumedWindow: Record<string, number[]> = {};
-  const ckpt = o.resume !== false ? latestCheckpoint(o.out) : null;
-  if (ckpt) {
-    const r = loadCheckpoint(ckpt, params, state);
-    disposeTree(params as never);
-    disposeTree(state as never);
+  if (o.resume !== false) {
+    const r = resumeLatest(o.out, params, state);
     params = r.params;
     state = r.optState;
-    step = r.trainerState.step;
-    resumedWindow = (r.trainerState.logWindow as Record<string, number[]> | undefined) ?? {};
-    log(`reward: resumed from ${ckpt} at step ${step}`);
+    step = r.step;
+    resumedWindow = r.logWindow;
+    if (r.from) log(`reward: resumed from ${r.from} at step ${step}`);
   }
   const metrics = new MetricsLogger(o.out, { keepUpToStep: step });
   const gamma = o.centerRewardsCoefficient;
