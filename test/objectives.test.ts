@@ -2,11 +2,16 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { grad, numpy as np } from "../src/engine/jax.js";
 import { bradleyTerryLoss } from "../src/objectives/bradley-terry.js";
-import { denoisingErrors, denoisingLoss } from "../src/objectives/denoising.js";
+import {
+  denoisingErrors,
+  denoisingLoss,
+  weightedDenoisingLoss,
+} from "../src/objectives/denoising.js";
 import { diffusionDpoLoss } from "../src/objectives/diffusion-dpo.js";
 import { dpoLoss } from "../src/objectives/dpo.js";
 import { duoLoss, outputPreservationLoss } from "../src/objectives/duo.js";
 import { esdTarget } from "../src/objectives/esd.js";
+import { minSnrWeights, snr } from "../src/objectives/min-snr.js";
 import { klDivergence, klOptimum } from "../src/objectives/optimum.js";
 import { type PreferenceLossType, preferenceLoss } from "../src/objectives/preference-loss.js";
 import { arr, assertClose, read, scalar, setup } from "./helpers.js";
@@ -243,6 +248,20 @@ describe("denoising, Diffusion-DPO, DUO, ESD", () => {
     const t = np.array(target as unknown as number[]);
     assertClose(read(denoisingErrors(p.ref, t.ref)), [(1 + 4) / 4, 1 / 4]);
     assertClose(scalar(denoisingLoss(p, t)), (5 / 4 + 1 / 4) / 2);
+    const w = np.array([0.5, 2]);
+    const p2 = np.array(pred as unknown as number[]);
+    const t2 = np.array(target as unknown as number[]);
+    assertClose(scalar(weightedDenoisingLoss(p2, t2, w)), (0.5 * (5 / 4) + 2 * (1 / 4)) / 2);
+  });
+
+  it("Min-SNR-γ weights: min(SNR, γ)/SNR with SNR = ᾱ/(1−ᾱ); γ = ∞ is the plain loss", () => {
+    // ᾱ = 0.9 → SNR 9 (capped at 5: w = 5/9); ᾱ = 0.5 → SNR 1 (w = 1); ᾱ = 0.01 → w = 1
+    assertClose(snr(0.9), 9, 1e-12);
+    assertClose(Array.from(minSnrWeights([0.9, 0.5, 0.01], 5)), [5 / 9, 1, 1], 1e-6);
+    assertClose(Array.from(minSnrWeights([0.9, 0.999], Number.POSITIVE_INFINITY)), [1, 1]);
+    // the weighted ε loss is the x_0 loss capped at γ: w·SNR = min(SNR, γ)
+    const ab = 0.99;
+    assertClose(minSnrWeights([ab], 5)[0] * snr(ab), 5, 1e-5);
   });
 
   it("diffusionDpoLoss is −log σ(−β[(θ_w−ref_w)−(θ_l−ref_l)]) without a ½, with implicit accuracy", () => {

@@ -16,3 +16,11 @@ export function denoisingErrors(pred: np.Array, target: np.Array): np.Array {
 export function denoisingLoss(pred: np.Array, target: np.Array): np.Array {
   return np.mean(denoisingErrors(pred, target));
 }
+
+/**
+ * Weighted mean Σ_i w_i · err_i / N of the per-example errors (consumes all):
+ * w [N] from a loss-weighting rule such as Min-SNR (objectives/min-snr.ts).
+ */
+export function weightedDenoisingLoss(pred: np.Array, target: np.Array, w: np.Array): np.Array {
+  return np.mean(denoisingErrors(pred, target).mul(w));
+}

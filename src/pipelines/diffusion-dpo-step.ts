@@ -130,7 +130,7 @@ export function makeDiffusionDpoStep(
       const xt = qSample(x0, eps.ref, two(batch.a), two(batch.b));
       const cond = two(textVectors(text, batch.tokens, config));
       const refErr = denoisingErrors(
-        predictNoise(refUnet, xt.ref, t.ref, cond.ref, config),
+        predictNoise(refUnet, xt.ref, t.ref, cond.ref, config, "inference"),
         eps.ref,
       );
       const [[loss, aux], grads] = valueAndGrad(objective, { hasAux: true })(

@@ -26,7 +26,8 @@ import {
 } from "../models/diffusion/model.js";
 import { makeSchedule, qCoefficients, qSample } from "../models/diffusion/schedule.js";
 import { tokenize } from "../models/diffusion/tokenizer.js";
-import { denoisingLoss } from "../objectives/denoising.js";
+import { weightedDenoisingLoss } from "../objectives/denoising.js";
+import { minSnrWeights } from "../objectives/min-snr.js";
 import { type AdamState, adamw } from "../train/optimizer.js";
 import { cosineWarmup } from "../train/schedules.js";
 import { runTraining } from "../train/trainer.js";
@@ -42,6 +43,8 @@ export type DiffusionTrainOptions = {
   emaDecay?: number;
   captionDropout?: number;
   attributeDropout?: number;
+  /** Min-SNR-γ loss weighting (objectives/min-snr.ts); Infinity gives the plain ε loss. */
+  minSnrGamma?: number;
   seed?: number;
   resume?: boolean;
   saveEvery?: number;
@@ -61,6 +64,7 @@ export const DIFFUSION_TRAIN_DEFAULTS = {
   emaDecay: 0.995,
   captionDropout: 0.1,
   attributeDropout: 0.2,
+  minSnrGamma: Number.POSITIVE_INFINITY,
   seed: 0,
 };
 
@@ -100,10 +104,11 @@ export async function trainDiffusion(
     t: np.Array,
     a: np.Array,
     b: np.Array,
+    w: np.Array,
   ) => {
     const xt = qSample(x0, eps.ref, a, b);
     const text = textVectors(p.text, tok, config);
-    return denoisingLoss(predictNoise(p.unet, xt, t, text, config), eps);
+    return weightedDenoisingLoss(predictNoise(p.unet, xt, t, text, config), eps, w);
   };
   const trainStep = jit(
     (
@@ -116,10 +121,11 @@ export async function trainDiffusion(
       t: np.Array,
       a: np.Array,
       b: np.Array,
+      w: np.Array,
       lr: np.Array,
       decay: np.Array,
     ) => {
-      const [loss, grads] = valueAndGrad(lossFn)(tree.ref(p), x0, eps, tok, t, a, b);
+      const [loss, grads] = valueAndGrad(lossFn)(tree.ref(p), x0, eps, tok, t, a, b, w);
       const r = opt.step(p, grads, st, lr);
       // EMA: e ← d·e + (1 − d)·θ
       const newEma = tree.map(
@@ -170,6 +176,10 @@ export async function trainDiffusion(
       const ts = new Int32Array(B);
       for (let i = 0; i < B; i++) ts[i] = s.rng.int(schedule.T);
       const { a, b } = qCoefficients(schedule, ts);
+      const w = minSnrWeights(
+        Array.from(ts, (k) => schedule.alphaBars[k]),
+        o.minSnrGamma,
+      );
       const tok = tokenize(batch.captions, config.vocab, L);
       // warm the average up quickly: d = min(decay, (1 + k)/(10 + k))
       const d = Math.min(o.emaDecay, (1 + step) / (10 + step));
@@ -183,6 +193,7 @@ export async function trainDiffusion(
         np.array(Float32Array.from(ts)),
         np.array(a),
         np.array(b),
+        np.array(w),
         np.array(opt.learningRate(step), { dtype: np.float32 }),
         np.array(d, { dtype: np.float32 }),
       );

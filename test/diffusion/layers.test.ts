@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { numpy as np, random } from "../../src/engine/jax.js";
+import { grad, numpy as np, random } from "../../src/engine/jax.js";
 import { depthToSpace, spaceToDepth } from "../../src/models/diffusion/unet.js";
 import { conv2d, initConv2d } from "../../src/nn/conv2d.js";
 import { groupNorm, initGroupNorm } from "../../src/nn/group-norm.js";
@@ -43,19 +43,38 @@ function naiveConv(
 describe("image layers", () => {
   before(setup);
 
-  for (const k of [3, 1]) {
-    it(`conv2d ${k}×${k} matches a naive loop`, () => {
-      const [B, H, W, C, O] = [2, 5, 4, 3, 2];
-      const x = random.normal(random.key(1), [B, H, W, C]);
-      const p = initConv2d(random.key(2), C, O, k);
-      p.bias = random.normal(random.key(3), [O]);
-      const xs = read(x.ref);
-      const ws = read(p.weight.ref);
-      const bs = read(p.bias.ref);
-      const got = read(conv2d(p, x, k));
-      assertClose(got, naiveConv(xs, B, H, W, C, ws, bs, O, k), 1e-5);
+  for (const k of [3, 1])
+    for (const C of [3, 16])
+      for (const pass of ["training", "inference"] as const) {
+        it(`conv2d ${k}×${k}, ${C} channels, ${pass} pass matches a naive loop`, () => {
+          const [B, H, W, O] = [2, 5, 4, 2];
+          const x = random.normal(random.key(1), [B, H, W, C]);
+          const p = initConv2d(random.key(2), C, O, k);
+          p.bias = random.normal(random.key(3), [O]);
+          const xs = read(x.ref);
+          const ws = read(p.weight.ref);
+          const bs = read(p.bias.ref);
+          const got = read(conv2d(p, x, k, pass));
+          assertClose(got, naiveConv(xs, B, H, W, C, ws, bs, O, k), 1e-4);
+        });
+      }
+
+  it("conv2d: both passes give the same gradients (input and weight)", () => {
+    const [B, H, W, C, O] = [2, 5, 4, 16, 3];
+    const grads = (["training", "inference"] as const).map((pass) => {
+      const x = random.normal(random.key(5), [B, H, W, C]);
+      const p = initConv2d(random.key(6), C, O);
+      const r = random.normal(random.key(7), [B, H, W, O]);
+      const f = (w: np.Array, xx: np.Array) =>
+        np.sum(conv2d({ weight: w, bias: np.zeros([O]) }, xx, 3, pass).mul(r.ref));
+      const [gw, gx] = grad(f, { argnums: [0, 1] })(p.weight, x) as [np.Array, np.Array];
+      p.bias.dispose();
+      r.dispose();
+      return [read(gw), read(gx)];
     });
-  }
+    assertClose(grads[1][0], grads[0][0], 1e-4);
+    assertClose(grads[1][1], grads[0][1], 1e-4);
+  });
 
   it("group norm: each group has mean 0 and variance 1, then scale and shift", () => {
     const x = random.normal(random.key(4), [2, 3, 3, 4]).mul(3).add(1);

@@ -22,7 +22,7 @@ const forwardCache = new WeakMap<DiffusionModel, ReturnType<typeof makeForward>>
 
 function makeForward(model: DiffusionModel) {
   return jit((p: DiffusionModel["params"]["unet"], x: np.Array, t: np.Array, text: np.Array) =>
-    predictNoise(p, x, t, text, model.config),
+    predictNoise(p, x, t, text, model.config, "inference"),
   );
 }
 

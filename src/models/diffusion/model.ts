@@ -11,6 +11,7 @@ import type { numpy as np } from "../../engine/jax.js";
 import { disposeTree } from "../../engine/pytree.js";
 import { makeKey, splitKey } from "../../engine/random.js";
 import { loadParams, saveParams } from "../../engine/safetensors.js";
+import type { ConvPass } from "../../nn/conv2d.js";
 import type { ScheduleKind } from "./schedule.js";
 import {
   encodeText,
@@ -64,15 +65,20 @@ export function textVectors(
   return encodeText(p, tokens, config.text);
 }
 
-/** ε_θ(x_t, t, c) with c given as text vectors. Consumes its arrays. */
+/**
+ * ε_θ(x_t, t, c) with c given as text vectors. `pass`: "training" when
+ * gradients are taken through it, "inference" for sampling (same values, the
+ * faster formulation of each). Consumes its arrays.
+ */
 export function predictNoise(
   p: UNetParams,
   x: np.Array,
   t: np.Array,
   text: np.Array,
   config: DiffusionConfig,
+  pass: ConvPass = "training",
 ): np.Array {
-  return unetForward(p, x, t, text, config.unet);
+  return unetForward(p, x, t, text, config.unet, pass);
 }
 
 /** Writes config.json and model.safetensors into `dir` (params not consumed). */

@@ -8,7 +8,7 @@
  */
 import { nn, numpy as np } from "../../engine/jax.js";
 import { splitKey } from "../../engine/random.js";
-import { type Conv2dParams, conv2d, initConv2d } from "../../nn/conv2d.js";
+import { type Conv2dParams, type ConvPass, conv2d, initConv2d } from "../../nn/conv2d.js";
 import { type GroupNormParams, groupNorm, initGroupNorm } from "../../nn/group-norm.js";
 import { linear } from "../../nn/linear.js";
 import { avgPool2x, upsampleNearest2x } from "../../nn/resample.js";
@@ -79,15 +79,21 @@ export function initUNet(key: np.Array, cfg: UNetConfig): UNetParams {
 }
 
 /** h [B,H,W,Cin], cond [B,E] (activated) → [B,H,W,Cout]. Consumes p, h, cond. */
-function resBlock(p: ResBlockParams, h: np.Array, cond: np.Array, groups: number): np.Array {
+function resBlock(
+  p: ResBlockParams,
+  h: np.Array,
+  cond: np.Array,
+  groups: number,
+  pass: ConvPass,
+): np.Array {
   const [B] = h.shape;
-  let y = conv2d(p.conv1, nn.silu(groupNorm(p.norm1, h.ref, groups)));
+  let y = conv2d(p.conv1, nn.silu(groupNorm(p.norm1, h.ref, groups)), 3, pass);
   const C = y.shape[3];
   const film = linear(cond, p.film.weight, p.film.bias).reshape([B, 1, 1, 2 * C]);
   const scale = film.ref.slice([], [], [], [0, C]);
   const shift = film.slice([], [], [], [C, 2 * C]);
   y = groupNorm(p.norm2, y, groups).mul(scale.add(1)).add(shift);
-  y = conv2d(p.conv2, nn.silu(y));
+  y = conv2d(p.conv2, nn.silu(y), 3, pass);
   const skip = p.skip ? conv2d(p.skip, h, 1) : h;
   return skip.add(y);
 }
@@ -115,7 +121,9 @@ export function depthToSpace(x: np.Array): np.Array {
  * ε_θ(x_t, t, c): x [B,28,28,1] (NHWC), t [B] timesteps, text [B, condDim]
  * (the text encoder's output) → predicted noise [B,28,28,1]. The image is
  * folded to 14×14×4 first (2×2 space-to-depth), which keeps the convolutions
- * wide enough for the engine's matrix products. Consumes all.
+ * wide enough for the engine's matrix products. `pass` says whether gradients
+ * will be taken (it picks the convolutions' fastest formulation, nn/conv2d.ts).
+ * Consumes all.
  */
 export function unetForward(
   p: UNetParams,
@@ -123,6 +131,7 @@ export function unetForward(
   t: np.Array,
   text: np.Array,
   cfg: UNetConfig,
+  pass: ConvPass = "training",
 ): np.Array {
   const E = cfg.condDim;
   const g = cfg.groups;
@@ -133,10 +142,10 @@ export function unetForward(
     p.timeMlp2.bias,
   );
   const cond = nn.silu(tv.add(text));
-  const h0 = resBlock(p.down, conv2d(p.convIn, spaceToDepth(x)), cond.ref, g); // 14×14×c0
-  let m = resBlock(p.mid0, avgPool2x(h0.ref), cond.ref, g); // 7×7×c1
-  m = resBlock(p.mid1, m, cond.ref, g);
+  const h0 = resBlock(p.down, conv2d(p.convIn, spaceToDepth(x), 3, pass), cond.ref, g, pass); // 14×14×c0
+  let m = resBlock(p.mid0, avgPool2x(h0.ref), cond.ref, g, pass); // 7×7×c1
+  m = resBlock(p.mid1, m, cond.ref, g, pass);
   const u = upsampleNearest2x(conv2d(p.upProj, m, 1)).add(h0); // 14×14×c0
-  const y = resBlock(p.up, u, cond, g);
-  return depthToSpace(conv2d(p.convOut, nn.silu(groupNorm(p.normOut, y, g))));
+  const y = resBlock(p.up, u, cond, g, pass);
+  return depthToSpace(conv2d(p.convOut, nn.silu(groupNorm(p.normOut, y, g)), 3, pass));
 }

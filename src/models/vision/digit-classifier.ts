@@ -12,7 +12,7 @@ import { jit, nn, numpy as np } from "../../engine/jax.js";
 import { disposeTree, refTree } from "../../engine/pytree.js";
 import { makeKey, splitKey } from "../../engine/random.js";
 import { loadParams, saveParams } from "../../engine/safetensors.js";
-import { type Conv2dParams, conv2d, initConv2d } from "../../nn/conv2d.js";
+import { type Conv2dParams, type ConvPass, conv2d, initConv2d } from "../../nn/conv2d.js";
 import { linear } from "../../nn/linear.js";
 import { avgPool2x } from "../../nn/resample.js";
 import { type DenseParams, initDense } from "../diffusion/dense.js";
@@ -49,16 +49,23 @@ export function initClassifier(key: np.Array, cfg: ClassifierConfig): Classifier
   };
 }
 
-/** Logits [B, 10] for images x [B, 28, 28, 1] in [0, 1]. Consumes p and x. */
-export function classifierLogits(p: ClassifierParams, x: np.Array): np.Array {
+/**
+ * Logits [B, 10] for images x [B, 28, 28, 1] in [0, 1]. Consumes p and x.
+ * `pass` picks the convolutions' fastest formulation (nn/conv2d.ts).
+ */
+export function classifierLogits(
+  p: ClassifierParams,
+  x: np.Array,
+  pass: ConvPass = "training",
+): np.Array {
   const B = x.shape[0];
-  let h = avgPool2x(nn.relu(conv2d(p.conv1, x.sub(0.13).mul(1 / 0.31))));
-  h = avgPool2x(nn.relu(conv2d(p.conv2, h)));
+  let h = avgPool2x(nn.relu(conv2d(p.conv1, x.sub(0.13).mul(1 / 0.31), 3, pass)));
+  h = avgPool2x(nn.relu(conv2d(p.conv2, h, 3, pass)));
   const flat = h.reshape([B, -1]);
   return linear(nn.relu(linear(flat, p.fc1.weight, p.fc1.bias)), p.fc2.weight, p.fc2.bias);
 }
 
-const logitsJit = jit(classifierLogits);
+const logitsJit = jit((p: ClassifierParams, x: np.Array) => classifierLogits(p, x, "inference"));
 
 /** Class probabilities [n × 10] for n host images (n × 784 in [0, 1]). */
 export async function classifyDigits(
