@@ -8,6 +8,12 @@ export function parseNumber(value: string): number {
   return n;
 }
 
+/** A finite number, or "Infinity"/"inf" for no limit. */
+export function parseNumberOrInfinity(value: string): number {
+  if (/^\s*(\+?inf(inity)?)\s*$/i.test(value)) return Number.POSITIVE_INFINITY;
+  return parseNumber(value);
+}
+
 export function parseInteger(value: string): number {
   const n = parseNumber(value);
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);

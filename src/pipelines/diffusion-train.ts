@@ -56,15 +56,15 @@ export type DiffusionTrainOptions = {
 
 /** The defaults of `prefopt diffusion train` (the bundled model's recipe). */
 export const DIFFUSION_TRAIN_DEFAULTS = {
-  steps: 2400,
-  batchSize: 32,
+  steps: 1600,
+  batchSize: 64,
   learningRate: 2e-3,
   warmup: 100,
   weightDecay: 0,
   emaDecay: 0.995,
   captionDropout: 0.1,
   attributeDropout: 0.2,
-  minSnrGamma: Number.POSITIVE_INFINITY,
+  minSnrGamma: 5,
   seed: 0,
 };
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { grad, numpy as np, random } from "../../src/engine/jax.js";
-import { depthToSpace, spaceToDepth } from "../../src/models/diffusion/unet.js";
+import { attentionBlock, depthToSpace, spaceToDepth } from "../../src/models/diffusion/unet.js";
 import { conv2d, initConv2d } from "../../src/nn/conv2d.js";
 import { groupNorm, initGroupNorm } from "../../src/nn/group-norm.js";
 import { avgPool2x, upsampleNearest2x } from "../../src/nn/resample.js";
@@ -74,6 +74,60 @@ describe("image layers", () => {
     });
     assertClose(grads[1][0], grads[0][0], 1e-4);
     assertClose(grads[1][1], grads[0][1], 1e-4);
+  });
+
+  it("UNet self-attention block: h + proj(softmax(QKᵀ/√d)V) over all positions, per head", () => {
+    const [B, H, W, C, heads, G] = [2, 3, 3, 8, 2, 2];
+    const d = C / heads;
+    const h = random.normal(random.key(8), [B, H, W, C]);
+    const p = {
+      norm: { scale: random.normal(random.key(9), [C]), bias: random.normal(random.key(10), [C]) },
+      qkv: {
+        weight: random.normal(random.key(11), [C, 3 * C]),
+        bias: random.normal(random.key(12), [3 * C]),
+      },
+      proj: {
+        weight: random.normal(random.key(13), [C, C]),
+        bias: random.normal(random.key(14), [C]),
+      },
+    };
+    const hs = read(h.ref);
+    const n = read(groupNorm({ scale: p.norm.scale.ref, bias: p.norm.bias.ref }, h.ref, G));
+    const [wq, bq, wp, bp] = [p.qkv.weight, p.qkv.bias, p.proj.weight, p.proj.bias].map((a) =>
+      read(a.ref),
+    );
+    const got = read(attentionBlock(p, h, heads, G));
+    const P = H * W;
+    for (let b = 0; b < B; b++) {
+      // qkv rows for every position
+      const qkv = Array.from({ length: P }, (_, i) =>
+        Array.from({ length: 3 * C }, (_, o) => {
+          let acc = bq[o];
+          for (let c = 0; c < C; c++) acc += n[(b * P + i) * C + c] * wq[c * 3 * C + o];
+          return acc;
+        }),
+      );
+      for (let i = 0; i < P; i++) {
+        const att = new Array(C).fill(0);
+        for (let hd = 0; hd < heads; hd++) {
+          const logits = Array.from({ length: P }, (_, j) => {
+            let dot = 0;
+            for (let e = 0; e < d; e++) dot += qkv[i][hd * d + e] * qkv[j][C + hd * d + e];
+            return dot / Math.sqrt(d);
+          });
+          const mx = Math.max(...logits);
+          const ex = logits.map((l) => Math.exp(l - mx));
+          const z = ex.reduce((a, v) => a + v, 0);
+          for (let j = 0; j < P; j++)
+            for (let e = 0; e < d; e++) att[hd * d + e] += (ex[j] / z) * qkv[j][2 * C + hd * d + e];
+        }
+        for (let o = 0; o < C; o++) {
+          let acc = bp[o] + hs[(b * P + i) * C + o];
+          for (let c = 0; c < C; c++) acc += att[c] * wp[c * C + o];
+          assertClose(got[(b * P + i) * C + o], acc, 2e-3);
+        }
+      }
+    }
   });
 
   it("group norm: each group has mean 0 and variance 1, then scale and shift", () => {

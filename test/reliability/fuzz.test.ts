@@ -478,6 +478,7 @@ describe("fuzz: config reader", () => {
       ["unet", "channels", 0],
       ["unet", "condDim"],
       ["unet", "groups"],
+      ["unet", "attention"],
       ["text", "vocabSize"],
       ["text", "maxLen"],
       ["text", "dim"],
@@ -517,6 +518,7 @@ describe("fuzz: config reader", () => {
       const c = userErrorOr(() => validateDiffusionConfig(j, "d/config.json"), "d/config.json");
       if (!c) return;
       for (const ch of c.unet.channels) assert.equal(ch % c.unet.groups, 0);
+      if (c.unet.attention) assert.equal(c.unet.channels[1] % c.unet.attention, 0);
       assert.equal(c.text.dim % c.text.heads, 0);
       assert.equal(c.text.outDim, c.unet.condDim);
       assert.equal(c.vocab.length, c.text.vocabSize);

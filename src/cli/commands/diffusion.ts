@@ -12,14 +12,14 @@ import { initEngine } from "../../engine/init.js";
 import { evaluatePromptFollowing } from "../../eval/diffusion-eval.js";
 import { defaultModelDir } from "../../models/default-model.js";
 import { generateImages } from "../../models/diffusion/generate.js";
-import { loadDiffusion } from "../../models/diffusion/model.js";
+import { defaultDiffusionConfig, loadDiffusion } from "../../models/diffusion/model.js";
 import { sdedit } from "../../models/diffusion/sdedit.js";
 import { loadClassifier } from "../../models/vision/digit-classifier.js";
 import { CLASSIFIER_TRAIN_DEFAULTS, trainClassifier } from "../../pipelines/classifier-train.js";
 import { DIFFUSION_TRAIN_DEFAULTS, trainDiffusion } from "../../pipelines/diffusion-train.js";
 import { writeImageGrid } from "../../report/image-grid.js";
 import { readGrayPng, writeGrayPng } from "../../report/png.js";
-import { parseInteger, parseNumber } from "../options.js";
+import { parseInteger, parseNumber, parseNumberOrInfinity } from "../options.js";
 
 function parseMethod(v: string): "ddpm" | "ddim" {
   if (v !== "ddpm" && v !== "ddim")
@@ -82,6 +82,18 @@ export function registerDiffusion(program: Command): void {
       parseNumber,
       d.captionDropout,
     )
+    .option(
+      "--min-snr-gamma <x>",
+      "Min-SNR-γ loss weighting: each example's ε loss × min(SNR, γ)/SNR (Infinity: the plain ε loss)",
+      parseNumberOrInfinity,
+      d.minSnrGamma,
+    )
+    .option(
+      "--attention-heads <n>",
+      "add a self-attention block with n heads at 7×7 (0: none; about +30% time per step)",
+      parseInteger,
+      0,
+    )
     .option("--seed <n>", "random seed", parseInteger, d.seed)
     .option("--save-every <n>", "checkpoint every n steps", parseInteger, 250)
     .option("--no-resume", "start from scratch even if a checkpoint exists")
@@ -100,6 +112,10 @@ export function registerDiffusion(program: Command): void {
         warmup: o.warmup,
         emaDecay: o.ema,
         captionDropout: o.captionDropout,
+        minSnrGamma: o.minSnrGamma,
+        ...(o.attentionHeads > 0
+          ? { config: { unet: { ...defaultDiffusionConfig().unet, attention: o.attentionHeads } } }
+          : {}),
         seed: o.seed,
         saveEvery: o.saveEvery,
         resume: o.resume,

@@ -4,10 +4,14 @@
  * second norm is modulated by FiLM from the timestep embedding plus the text
  * vector, 2×2 average-pool downsampling and nearest-neighbour upsampling,
  * skip connections between the two halves, and a zero-initialised output.
- * Resolutions 28 → 14 → 7 → 14 → 28.
+ * Resolutions 28 → 14 → 7 → 14 → 28. With `attention` heads, a self-attention
+ * block (GroupNorm → multi-head attention over the 49 positions → zero-init
+ * projection, residual; as in DDPM's UNet) sits between the two 7×7 blocks,
+ * so every position can see the whole digit.
  */
 import { nn, numpy as np } from "../../engine/jax.js";
 import { splitKey } from "../../engine/random.js";
+import { attention } from "../../nn/attention.js";
 import { type Conv2dParams, type ConvPass, conv2d, initConv2d } from "../../nn/conv2d.js";
 import { type GroupNormParams, groupNorm, initGroupNorm } from "../../nn/group-norm.js";
 import { linear } from "../../nn/linear.js";
@@ -22,7 +26,11 @@ export type UNetConfig = {
   condDim: number;
   /** GroupNorm groups (must divide every channel count). */
   groups: number;
+  /** Heads of the 7×7 self-attention block (0 or absent: no attention); must divide channels[1]. */
+  attention?: number;
 };
+
+export type AttentionBlockParams = { norm: GroupNormParams; qkv: DenseParams; proj: DenseParams };
 
 export type ResBlockParams = {
   norm1: GroupNormParams;
@@ -39,6 +47,7 @@ export type UNetParams = {
   convIn: Conv2dParams;
   down: ResBlockParams;
   mid0: ResBlockParams;
+  attn?: AttentionBlockParams;
   mid1: ResBlockParams;
   upProj: Conv2dParams;
   up: ResBlockParams;
@@ -63,13 +72,17 @@ function initResBlock(key: np.Array, cin: number, cout: number, condDim: number)
 export function initUNet(key: np.Array, cfg: UNetConfig): UNetParams {
   const [c0, c1] = cfg.channels;
   const E = cfg.condDim;
-  const ks = splitKey(key, 8);
+  const ks = splitKey(key, cfg.attention ? 9 : 8);
+  const attn = cfg.attention
+    ? { norm: initGroupNorm(c1), qkv: initDense(ks[8], c1, 3 * c1), proj: zeroDense(c1, c1) }
+    : undefined;
   return {
     timeMlp1: initDense(ks[0], E, E),
     timeMlp2: initDense(ks[1], E, E),
     convIn: initConv2d(ks[2], 4, c0),
     down: initResBlock(ks[3], c0, c0, E),
     mid0: initResBlock(ks[4], c0, c1, E),
+    ...(attn ? { attn } : {}),
     mid1: initResBlock(ks[5], c1, c1, E),
     upProj: initConv2d(ks[6], c1, c0, 1),
     up: initResBlock(ks[7], c0, c0, E),
@@ -96,6 +109,23 @@ function resBlock(
   y = conv2d(p.conv2, nn.silu(y), 3, pass);
   const skip = p.skip ? conv2d(p.skip, h, 1) : h;
   return skip.add(y);
+}
+
+/** h + proj(attention(GroupNorm(h))) over the H·W positions of h [B,H,W,C]. Consumes p and h. */
+export function attentionBlock(
+  p: AttentionBlockParams,
+  h: np.Array,
+  heads: number,
+  groups: number,
+): np.Array {
+  const [B, H, W, C] = h.shape;
+  const n = groupNorm(p.norm, h.ref, groups).reshape([B, H * W, C]);
+  const qkv = linear(n, p.qkv.weight, p.qkv.bias).reshape([B, H * W, 3, heads, C / heads]);
+  const q = qkv.ref.slice([], [], 0);
+  const k = qkv.ref.slice([], [], 1);
+  const v = qkv.slice([], [], 2);
+  const a = attention(q, k, v, np.zeros([1, 1, 1, 1]));
+  return h.add(linear(a, p.proj.weight, p.proj.bias).reshape([B, H, W, C]));
 }
 
 /** [B,2H,2W,C] → [B,H,W,4C]: each 2×2 patch becomes 4C channels. */
@@ -144,6 +174,7 @@ export function unetForward(
   const cond = nn.silu(tv.add(text));
   const h0 = resBlock(p.down, conv2d(p.convIn, spaceToDepth(x), 3, pass), cond.ref, g, pass); // 14×14×c0
   let m = resBlock(p.mid0, avgPool2x(h0.ref), cond.ref, g, pass); // 7×7×c1
+  if (p.attn) m = attentionBlock(p.attn, m, cfg.attention ?? 1, g);
   m = resBlock(p.mid1, m, cond.ref, g, pass);
   const u = upsampleNearest2x(conv2d(p.upProj, m, 1)).add(h0); // 14×14×c0
   const y = resBlock(p.up, u, cond, g, pass);

@@ -39,6 +39,11 @@ export function validateDiffusionConfig(j: unknown, file: string): DiffusionConf
   const groups = posInt(unet.groups, "unet.groups", 4096);
   for (const [i, v] of ch.entries())
     if (v % groups !== 0) bad(`unet.channels[${i}]`, `a multiple of unet.groups (${groups})`, v);
+  if (unet.attention !== undefined && unet.attention !== 0) {
+    const heads = posInt(unet.attention, "unet.attention", 256);
+    if (ch[1] % heads !== 0)
+      bad("unet.attention", `a divisor of unet.channels[1] (${ch[1]})`, heads);
+  }
   const text = obj(c.text, "text");
   const vocabSize = posInt(text.vocabSize, "text.vocabSize");
   posInt(text.maxLen, "text.maxLen", 4096);
