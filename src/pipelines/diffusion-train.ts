@@ -52,6 +52,8 @@ export type DiffusionTrainOptions = {
   config?: Partial<DiffusionConfig>;
   /** A step with a non-finite loss or gradient: stop with an error (default) or roll it back, count it and go on. */
   onNonFinite?: "stop" | "skip";
+  /** Stop (after saving a checkpoint) when aborted; rerun with `resume` to continue. */
+  signal?: AbortSignal;
 };
 
 /** The defaults of `prefopt diffusion train` (the bundled model's recipe). */
@@ -148,7 +150,8 @@ export async function trainDiffusion(
     label: "diffusion",
     verbose: o.verbose ?? true,
     onNonFinite: o.onNonFinite,
-    config: { ...o, config },
+    signal: opts.signal,
+    config: { ...stripUndefined({ ...o, signal: undefined }), config },
     init: () => {
       data ??= measureSet(loadMnistSplit().train);
       const params = initDiffusion(makeKey(o.seed), config);
