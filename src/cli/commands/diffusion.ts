@@ -10,6 +10,7 @@ import { writeFileAtomic } from "../../engine/atomic.js";
 import { UserError } from "../../engine/errors.js";
 import { initEngine } from "../../engine/init.js";
 import { evaluatePromptFollowing } from "../../eval/diffusion-eval.js";
+import { wilsonInterval } from "../../eval/win-rate.js";
 import { defaultModelDir } from "../../models/default-model.js";
 import { generateImages } from "../../models/diffusion/generate.js";
 import { defaultDiffusionConfig, loadDiffusion } from "../../models/diffusion/model.js";
@@ -253,26 +254,42 @@ export function registerDiffusion(program: Command): void {
       });
       const seconds = (performance.now() - t0) / 1000;
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+      // 95% Wilson interval: with ~100 images a figure moves by several points between seeds
+      const withCi = (x: number) => {
+        const [lo, hi] = wilsonInterval(x, r.n);
+        return `${pct(x)}  (95% CI ${pct(lo)}–${pct(hi)})`;
+      };
       console.log(
         `held-out prompts: ${r.n} images (${r.n / o.perPrompt} combinations × ${o.perPrompt}) in ${seconds.toFixed(0)} s`,
       );
-      console.log(`digit agreement (classifier):     ${pct(r.digitAgreement)}`);
-      console.log(`thickness agreement (measured):   ${pct(r.thicknessAgreement)}`);
-      console.log(`slant agreement (measured):       ${pct(r.slantAgreement)}`);
+      console.log(`digit agreement (classifier):     ${withCi(r.digitAgreement)}`);
+      console.log(`thickness agreement (measured):   ${withCi(r.thicknessAgreement)}`);
+      console.log(`slant agreement (measured):       ${withCi(r.slantAgreement)}`);
       if (o.grid) {
         writeImageGrid(o.grid, r.images, r.n, 28, 28, { cols: o.perPrompt, scale: 2 });
         console.log(`wrote ${o.grid}`);
       }
       if (o.json) {
         const rows = [];
-        for (let i = 0; i < r.n; i += o.perPrompt)
-          rows.push({ ...r.specs[i], prompts: r.prompts.slice(i, i + o.perPrompt) });
+        for (let i = 0; i < r.n; i += o.perPrompt) {
+          const predicted = r.predictedDigits.slice(i, i + o.perPrompt);
+          rows.push({
+            ...r.specs[i],
+            prompts: r.prompts.slice(i, i + o.perPrompt),
+            predictedDigits: predicted,
+            measuredThickness: r.thicknessClasses.slice(i, i + o.perPrompt),
+            digitAgreement:
+              predicted.filter((d) => d === r.specs[i].digit).length / predicted.length,
+          });
+        }
         writeFileAtomic(
           o.json,
           `${JSON.stringify(
             {
               digitAgreement: r.digitAgreement,
+              digitAgreementCi95: wilsonInterval(r.digitAgreement, r.n),
               thicknessAgreement: r.thicknessAgreement,
+              thicknessAgreementCi95: wilsonInterval(r.thicknessAgreement, r.n),
               slantAgreement: r.slantAgreement,
               n: r.n,
               seed: o.seed,
