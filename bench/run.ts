@@ -173,7 +173,7 @@ async function dpoChild(variant: DpoVariant, profile = false): Promise<Row> {
         a = np.array(refC);
         r = np.array(refR);
       }
-      const out = step(params, state, packedArrays(packed), a, r, lr());
+      const out = step(params, {}, state, packedArrays(packed), a, r, lr());
       params = out.params;
       state = out.state;
       out.gradNorm.dispose();

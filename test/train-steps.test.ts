@@ -62,6 +62,7 @@ describe("compiled preference steps", () => {
     for (let s = 0; s < 4; s++) {
       const r = step(
         params,
+        {},
         state,
         packedArrays(batch),
         refC.ref,

@@ -17,23 +17,27 @@ import type { AdamState, Adamw } from "../train/optimizer.js";
 
 export type DpoStepOptions = { beta: number; type?: PreferenceLossType; labelSmoothing?: number };
 
-export type DpoStepResult = {
+export type DpoStepResult<T = LMParams> = {
   loss: np.Array;
   /** TRL's metric names: rewards/chosen, rewards/rejected, rewards/accuracies, rewards/margins, logps/chosen, logps/rejected */
   aux: Record<string, np.Array>;
-  params: LMParams;
-  state: AdamState<LMParams>;
+  params: T;
+  state: AdamState<T>;
   gradNorm: np.Array;
 };
 
-export type DpoStepFn = ((
-  params: LMParams,
-  state: AdamState<LMParams>,
+/** Frozen weights the policy is built from besides the trained ones (none for full fine-tuning). */
+export type NoBase = Record<string, never>;
+
+export type DpoStepFn<T = LMParams, Base = NoBase> = ((
+  params: T,
+  base: Base,
+  state: AdamState<T>,
   batch: PackedPairArrays,
   refChosen: np.Array,
   refRejected: np.Array,
   lr: np.Array,
-) => DpoStepResult) & { dispose(): void };
+) => DpoStepResult<T>) & { dispose(): void };
 
 /**
  * The DPO loss of a packed batch and TRL's logged metrics, differentiable in
@@ -74,25 +78,38 @@ export function dpoPairObjective(
 }
 
 /**
- * The compiled step for model `c` and optimiser `opt`. Consumes params,
- * state, batch, reference log-probs [n] (length-averaged for IPO) and the
- * learning rate (a float32 scalar); returns the updated params and state.
+ * The compiled step for model `c` and optimiser `opt`. The trained weights
+ * `params` and the frozen `base` (e.g. LoRA adapters and the model they
+ * adapt) make the policy through `policyOf` (default: `params` is the whole
+ * model, `base` is `{}`). Consumes params, base, state, batch, reference
+ * log-probs [n] (length-averaged for IPO) and the learning rate (a float32
+ * scalar); returns the updated params and state.
  */
-export function makeDpoStep(c: LMConfig, opt: Adamw, o: DpoStepOptions): DpoStepFn {
+export function makeDpoStep<T = LMParams, Base = NoBase>(
+  c: LMConfig,
+  opt: Adamw,
+  o: DpoStepOptions,
+  policyOf: (params: T, base: Base) => LMParams = (t) => t as unknown as LMParams,
+): DpoStepFn<T, Base> {
   const lossOpts = {
     beta: o.beta,
     type: o.type ?? "sigmoid",
     labelSmoothing: o.labelSmoothing ?? 0,
   };
+  // traced over concrete pytrees; T and Base only shape the caller's view
+  const policy = policyOf as unknown as (p: LMParams, base: LMParams | NoBase) => LMParams;
   const objective = (
     p: LMParams,
+    base: LMParams | NoBase,
     batch: PackedPairArrays,
     refC: np.Array,
     refR: np.Array,
-  ): [np.Array, Record<string, np.Array>] => dpoPairObjective(c, p, batch, refC, refR, lossOpts);
+  ): [np.Array, Record<string, np.Array>] =>
+    dpoPairObjective(c, policy(p, base), batch, refC, refR, lossOpts);
   return jit(
     (
       p: LMParams,
+      base: LMParams | NoBase,
       st: AdamState<LMParams>,
       batch: PackedPairArrays,
       refC: np.Array,
@@ -101,6 +118,7 @@ export function makeDpoStep(c: LMConfig, opt: Adamw, o: DpoStepOptions): DpoStep
     ): DpoStepResult => {
       const [[loss, aux], grads] = valueAndGrad(objective, { hasAux: true })(
         refTree(p),
+        base,
         batch,
         refC,
         refR,
@@ -108,5 +126,5 @@ export function makeDpoStep(c: LMConfig, opt: Adamw, o: DpoStepOptions): DpoStep
       const next = opt.step(p, grads, st, lr);
       return { loss, aux, params: next.params, state: next.state, gradNorm: next.gradNorm };
     },
-  ) as unknown as DpoStepFn;
+  ) as unknown as DpoStepFn<T, Base>;
 }

@@ -33,7 +33,7 @@ import {
 import { writeJsonAtomic } from "../engine/atomic.js";
 import { UserError } from "../engine/errors.js";
 import { initEngine } from "../engine/init.js";
-import { jit, numpy as np, valueAndGrad } from "../engine/jax.js";
+import { jit, numpy as np } from "../engine/jax.js";
 import { disposeTree, refTree } from "../engine/pytree.js";
 import { HostRng, makeKey } from "../engine/random.js";
 import { defaultModelDir } from "../models/default-model.js";
@@ -61,7 +61,7 @@ import {
 } from "../train/ref-logp-cache.js";
 import { linearWarmupDecay } from "../train/schedules.js";
 import { NonFiniteGuard } from "../train/trainer.js";
-import { dpoPairObjective } from "./dpo-step.js";
+import { makeDpoStep } from "./dpo-step.js";
 import { chatTemplateOf } from "./lm-data.js";
 
 export type DpoOptions = {
@@ -383,36 +383,8 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   const ipo = o.lossType === "ipo";
   const lossOpts = { beta: o.beta, type: o.lossType, labelSmoothing: o.labelSmoothing };
 
-  const objective = (
-    t: Trainable,
-    b: LMParams | Record<string, never>,
-    batch: PackedPairArrays,
-    refC: np.Array,
-    refR: np.Array,
-  ): [np.Array, Record<string, np.Array>] =>
-    // one prefix-shared forward over [prompt | chosen | rejected] rows
-    dpoPairObjective(c, policyOf(t, b), batch, refC, refR, lossOpts);
-  const trainStep = jit(
-    (
-      p: Trainable,
-      b: LMParams | Record<string, never>,
-      st: AdamState<Trainable>,
-      batch: PackedPairArrays,
-      refC: np.Array,
-      refR: np.Array,
-      lr: np.Array,
-    ) => {
-      const [[loss, aux], grads] = valueAndGrad(objective, { hasAux: true })(
-        refTree(p),
-        b,
-        batch,
-        refC,
-        refR,
-      );
-      const next = opt.step(p, grads, st, lr);
-      return { loss, aux, params: next.params, state: next.state, gradNorm: next.gradNorm };
-    },
-  );
+  // one prefix-shared forward over [prompt | chosen | rejected] rows, loss, gradient and AdamW
+  const trainStep = makeDpoStep(c, opt, lossOpts, policyOf);
 
   const refValue = (r: RefLogps, which: "chosen" | "rejected", i: number) => {
     const s = r[which][i];
