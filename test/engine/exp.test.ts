@@ -1,5 +1,5 @@
 /**
- * The engine's vectorised e^x (patches/@jax-js+jax+0.1.25.patch): kernels
+ * The engine's vectorised e^x and 1/x (patches/@jax-js+jax+0.1.25.patch): kernels
  * whose length is a multiple of 4 take the four-lane path, others the scalar
  * one. Both must give the same bits, the clamps included, and stay close to
  * Math.exp (the engine reduces x by k·ln 2 with ln 2 in float32, so the error
@@ -14,7 +14,7 @@ before(async () => {
   await initEngine();
 });
 
-test("e^x on four lanes equals the scalar kernel bit for bit and Math.exp within 5e-6", async () => {
+test("e^x and 1/x on four lanes equal the scalar kernel bit for bit and Math.exp within 5e-6", async () => {
   const n = 4096;
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = (i / n) * 180 - 90;
@@ -29,6 +29,12 @@ test("e^x on four lanes equals the scalar kernel bit for bit and Math.exp within
   assert.equal(vector[1], Number.POSITIVE_INFINITY);
   assert.equal(vector[2], 0);
   assert.equal(vector[3], 1);
+  const recip = jit((a: np.Array) => np.reciprocal(a));
+  const rv = (await recip(np.array(x)).data()) as Float32Array;
+  const rs = (await recip(np.array(x.slice(0, n - 1))).data()) as Float32Array;
+  for (let i = 0; i < n - 1; i++)
+    if (!Object.is(rv[i], rs[i]))
+      assert.fail(`1/${x[i]}: four lanes give ${rv[i]}, scalar ${rs[i]}`);
   for (let i = 0; i < n; i++) {
     const want = Math.exp(x[i]);
     if (!Number.isFinite(want) || want < 1e-37 || want > 1e38) continue;

@@ -5,7 +5,8 @@
  * under jit(valueAndGrad), DESIGN §4). Batches are right-padded, so with the
  * causal mask real positions never see padding and no key mask is needed.
  */
-import { nn, numpy as np } from "../../engine/jax.js";
+import { numpy as np } from "../../engine/jax.js";
+import { pickedLogProbs } from "../../nn/picked-log-probs.js";
 import type { LMConfig } from "./config.js";
 import { forward } from "./forward.js";
 import type { LMParams } from "./params.js";
@@ -17,12 +18,10 @@ import type { LMParams } from "./params.js";
 export function nextTokenLogProbs(c: LMConfig, params: LMParams, ids: np.Array): np.Array {
   const [B, T] = ids.shape;
   const { logits } = forward(c, params, ids.ref);
-  const logp = nn.logSoftmax(logits.slice([], [0, T - 1]), -1);
-  const targets = nn.oneHot(ids.slice([], [1, T]), c.vocabSize).astype(np.float32);
-  return logp
-    .mul(targets)
-    .sum(-1)
-    .reshape([B, T - 1]);
+  return pickedLogProbs(logits.slice([], [0, T - 1]), ids.slice([], [1, T]), c.vocabSize).reshape([
+    B,
+    T - 1,
+  ]);
 }
 
 /**

@@ -6,7 +6,8 @@
  * float32 rounding, to `sequenceLogProbs` on the concatenated batch
  * [prompt ⊕ chosen; prompt ⊕ rejected]. Pure and jit/grad-traceable.
  */
-import { nn, numpy as np } from "../../engine/jax.js";
+import { numpy as np } from "../../engine/jax.js";
+import { pickedLogProbs } from "../../nn/picked-log-probs.js";
 import type { LMConfig } from "./config.js";
 import { forwardHidden } from "./forward.js";
 import type { LMParams } from "./params.js";
@@ -75,8 +76,7 @@ export function pairLogProbs(
   // hidden states of the positions that predict scored tokens: [n, C, D]
   const h = np.matmul(batch.select, hidden);
   const logits = np.matmul(h, head.transpose());
-  const logp = nn.logSoftmax(logits, -1);
-  const picked = logp.mul(nn.oneHot(batch.targets, c.vocabSize).astype(np.float32)).sum(-1); // [n, C]
+  const picked = pickedLogProbs(logits, batch.targets, c.vocabSize); // [n, C]
   const sum = (mask: np.Array) => {
     if (!opts.average) return picked.ref.mul(mask).sum(-1);
     const count = np.maximum(mask.ref.sum(-1), 1);
