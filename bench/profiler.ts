@@ -11,7 +11,10 @@
  * Categories: `matmul` (a sum over a product of two arrays, both read along
  * the reduction index: a matrix product; FLOPs = 2·size·reduction), other
  * `reduction` (softmax/norm sums, maxima), `elementwise`, and routines by
- * name. Import this module before anything that imports the engine.
+ * name. Import this module before anything that imports the engine. With two or more
+ * threads it keeps every chunk of a kernel in the workers (the engine patch would run the
+ * first one on the calling thread, out of the profiler's sight), so its wall time is that of
+ * the unpatched two-worker dispatch; kernel times are unaffected.
  */
 import { resolveObjectURL } from "node:buffer";
 import { Worker as NodeWorker } from "node:worker_threads";
@@ -92,6 +95,9 @@ class ProfilingWorker {
 }
 
 (globalThis as Record<string, unknown>).Worker = ProfilingWorker;
+// every kernel half in a worker, where it is timed: the engine patch otherwise runs the first
+// chunk of each kernel on the calling thread (patches/@jax-js+jax+0.1.25.patch)
+(globalThis as Record<string, unknown>).__jaxWasmMainChunk = false;
 
 export type KernelRecord = {
   category: string;
