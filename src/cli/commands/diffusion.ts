@@ -65,12 +65,12 @@ export function registerDiffusion(program: Command): void {
   diffusion
     .command("train")
     .description(
-      "Train the UNet + text encoder on captioned MNIST (rebuilds the bundled base model).",
+      "Train the UNet + text encoder on captioned MNIST (the recipe of the bundled base model).",
     )
     .option(
       "--out <dir>",
-      "model directory to write (checkpoints, metrics.jsonl, config.json, model.safetensors)",
-      defaultModelDir("image"),
+      "model directory to write (checkpoints, metrics.jsonl, config.json, model.safetensors); --out models/image-base rebuilds the bundled model",
+      "runs/image",
     )
     .option("--steps <n>", "optimiser steps", parseInteger, d.steps)
     .option("--batch-size <n>", "images per step", parseInteger, d.batchSize)
@@ -197,9 +197,13 @@ export function registerDiffusion(program: Command): void {
   diffusion
     .command("classifier")
     .description(
-      "Train the MNIST digit classifier that judges generated digits (rebuilds the bundled one).",
+      "Train the MNIST digit classifier that judges generated digits (the recipe of the bundled one).",
     )
-    .option("--out <dir>", "classifier directory to write", defaultModelDir("digit-classifier"))
+    .option(
+      "--out <dir>",
+      "classifier directory to write (--out models/digit-classifier rebuilds the bundled judge)",
+      "runs/digit-classifier",
+    )
     .option("--steps <n>", "optimiser steps", parseInteger, c.steps)
     .option("--batch-size <n>", "images per step", parseInteger, c.batchSize)
     .option("--lr <x>", "peak learning rate", parseNumber, c.learningRate)

@@ -13,10 +13,14 @@ export function registerLM(program: Command): void {
   program
     .command("pretrain")
     .description(
-      "Build the bundled text model from a seed: movie-review corpus → byte-level BPE → small GPT-2, " +
+      "Build the text model from a seed (the recipe of the bundled one): movie-review corpus → byte-level BPE → small GPT-2, " +
         "with held-out perplexity against a unigram baseline.",
     )
-    .option("--out <dir>", "model directory to write", defaultModelDir("text"))
+    .option(
+      "--out <dir>",
+      "model directory to write (--out models/text-base rebuilds the bundled model)",
+      "runs/text-base",
+    )
     .option("--seed <n>", "random seed", parseInteger, d.seed)
     .option("--sentences <n>", "training sentences", parseInteger, d.sentences)
     .option("--held-out <n>", "held-out sentences", parseInteger, d.heldOut)
