@@ -8,10 +8,12 @@
  */
 import { engineThreads, installPolyfills } from "./polyfills.js";
 import { enableRelaxedSimd } from "./relaxed-simd.js";
+import { compileWasmOptimised } from "./wasm-tiering.js";
 import { installWorkerShim } from "./worker-shim.js";
 
 if (typeof process !== "undefined" && process.versions?.node) {
   installPolyfills();
   enableRelaxedSimd();
+  compileWasmOptimised();
   if (engineThreads() > 1 || process.env.PREFOPT_INLINE !== "1") installWorkerShim();
 }
