@@ -65,10 +65,10 @@ async function child(name: string): Promise<void> {
 
 /**
  * Mean ms per call of `fn` over `steps` calls after `--warmup` calls (default 3). The first
- * call traces and compiles; the next ones still run while V8 tiers the new WebAssembly kernels
- * up to optimised code on background threads (with two engine threads busy, that compilation
- * competes with them for the two cores: measured 2.8 s, 1.6 s, 1.1 s, then ~1.0 s per DPO
- * step). The anchor has no JIT and warms up in one step. TRACE_STEPS=1 prints every call's ms.
+ * call traces and compiles; the next one or two still run slower while V8 settles the new
+ * WebAssembly kernels (DPO step at 2 threads, TRACE_STEPS=1 --warmup 0: 1.37 s, 1.46 s, 1.04 s,
+ * then 0.8–0.9 s). The anchor has no JIT and warms up in one step; `--warmup 1` is its protocol.
+ * TRACE_STEPS=1 prints every call's ms.
  */
 async function timeSteps(fn: () => Promise<void>, steps: number): Promise<number> {
   const trace = (ms: number) => {
