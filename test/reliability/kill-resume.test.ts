@@ -1,9 +1,9 @@
 /**
- * Interruptions lose nothing, for real: `prefopt sft` and `prefopt dpo` run as child processes
- * and are killed with SIGKILL at random moments (mid-step, mid-checkpoint,
- * mid-final-save), then restarted with --resume until it finishes. Every
- * checkpoint left behind must load, and the final model and the logged
- * metrics must equal those of an uninterrupted run with the same seed.
+ * Interruptions lose nothing, for real: `prefopt sft`, `dpo`, `reward` and `rlhf` run as child
+ * processes and are killed with SIGKILL at random moments (mid-step, mid-checkpoint,
+ * mid-final-save), then restarted with --resume until it finishes. Every checkpoint left behind
+ * must load, and the final model and the logged metrics must equal those of an uninterrupted
+ * run with the same seed.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -100,6 +100,60 @@ const runs: {
       "2",
       "--eval-fraction",
       "0",
+      "--lr",
+      "1e-3",
+      "--seed",
+      "3",
+    ],
+  },
+  {
+    name: "reward",
+    steps: 30,
+    args: (out) => [
+      "reward",
+      "--model",
+      model,
+      "--data",
+      pairs,
+      "--out",
+      out,
+      "--steps",
+      "30",
+      "--save-every",
+      "1",
+      "--batch-size",
+      "2",
+      "--eval-fraction",
+      "0",
+      "--lr",
+      "1e-3",
+      "--seed",
+      "3",
+    ],
+  },
+  {
+    name: "rlhf",
+    steps: 20,
+    args: (out) => [
+      "rlhf",
+      "--model",
+      model,
+      "--reward-model",
+      "afinn",
+      "--prompts",
+      pairs,
+      "--out",
+      out,
+      "--steps",
+      "20",
+      "--save-every",
+      "1",
+      "--prompts-per-step",
+      "2",
+      "--samples-per-prompt",
+      "2",
+      "--max-new-tokens",
+      "4",
       "--lr",
       "1e-3",
       "--seed",
