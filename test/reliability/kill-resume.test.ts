@@ -1,6 +1,6 @@
 /**
- * Interruptions lose nothing, for real: `prefopt sft`, `dpo`, `reward` and `rlhf` run as child
- * processes and are killed with SIGKILL at random moments (mid-step, mid-checkpoint,
+ * Interruptions lose nothing, for real: `prefopt sft`, `dpo`, `reward`, `rlhf` and `pretrain`
+ * run as child processes and are killed with SIGKILL at random moments (mid-step, mid-checkpoint,
  * mid-final-save), then restarted with --resume until it finishes. Every checkpoint left behind
  * must load, and the final model and the logged metrics must equal those of an uninterrupted
  * run with the same seed.
@@ -158,6 +158,42 @@ const runs: {
       "1e-3",
       "--seed",
       "3",
+    ],
+  },
+  {
+    name: "pretrain",
+    steps: 40,
+    args: (out) => [
+      "pretrain",
+      "--out",
+      out,
+      "--run-dir",
+      out,
+      "--sentences",
+      "400",
+      "--held-out",
+      "50",
+      "--vocab-size",
+      "300",
+      "--layers",
+      "1",
+      "--width",
+      "32",
+      "--heads",
+      "2",
+      "--context",
+      "16",
+      "--batch-size",
+      "4",
+      "--steps",
+      "40",
+      "--warmup-steps",
+      "2",
+      "--save-every",
+      "1",
+      "--seed",
+      "3",
+      "--resume",
     ],
   },
 ];
