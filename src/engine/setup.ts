@@ -1,6 +1,7 @@
 /**
  * Side-effect module: installs Node polyfills, turns on WebAssembly relaxed
- * SIMD (src/engine/relaxed-simd.ts) and the worker shim before the engine
+ * SIMD (src/engine/relaxed-simd.ts) and eager optimised compilation
+ * (src/engine/wasm-tiering.ts), and installs the worker shim before the engine
  * loads. With PREFOPT_INLINE=1 and one engine thread there is no
  * worker pool: kernels run on the calling thread, which saves a message round
  * trip to a worker per kernel (~5-15% of a DPO step on a loaded 2-core

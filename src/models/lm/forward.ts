@@ -163,12 +163,13 @@ function forwardGPT2(
   for (let l = 0; l < c.nLayer; l++) {
     const b = p.h[l];
     const hN = layerNorm(x.ref, b.ln_1.weight, b.ln_1.bias as np.Array, c.normEps);
-    const [q, k0, v0] = projectQkv(hN, b.attn.c_attn.weight, b.attn.c_attn.bias, c.dModel);
+    const [q0, k0, v0] = projectQkv(hN, b.attn.c_attn.weight, b.attn.c_attn.bias, c.dModel);
+    const q = splitHeads(q0, c.nHead, H);
     let k = splitHeads(k0, c.nHead, H);
     let v = splitHeads(v0, c.nHead, H);
     ({ k, v } = extend(opts.cache, l, k, v));
     if (keep) newCache.push({ k: k.ref, v: v.ref });
-    const a = attention(splitHeads(q, c.nHead, H), k, v, bias.ref);
+    const a = attention(q, k, v, bias.ref);
     x = x.add(linear(a, b.attn.c_proj.weight, b.attn.c_proj.bias));
     const h2 = layerNorm(x.ref, b.ln_2.weight, b.ln_2.bias as np.Array, c.normEps);
     const m = linear(
