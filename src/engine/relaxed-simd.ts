@@ -14,17 +14,17 @@
  */
 import v8 from "node:v8";
 
-/** Turns relaxed SIMD on unless PREFOPT_RELAXED_SIMD=0; returns whether WebAssembly now validates `f32x4.relaxed_madd`. */
-export function enableRelaxedSimd(): boolean {
+/** Turns relaxed SIMD on unless PREFOPT_RELAXED_SIMD=0. */
+export function enableRelaxedSimd(): void {
   if (process.env.PREFOPT_RELAXED_SIMD !== "0" && !hasRelaxedMadd())
     v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
-  return hasRelaxedMadd();
 }
 
 /** A module with one function `(v128, v128, v128) → f32x4.relaxed_madd`: validates only where relaxed SIMD is on. */
 const RELAXED_MADD_PROBE =
   "0061736d0100000001080160037b7b7b017b030201000a0d010b00200020012002fd85020b";
 
+/** Whether WebAssembly validates `f32x4.relaxed_madd` here and now. */
 export function hasRelaxedMadd(): boolean {
   return WebAssembly.validate(Buffer.from(RELAXED_MADD_PROBE, "hex"));
 }

@@ -51,152 +51,75 @@ before(async () => {
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** The training commands, each on the tiny model with a checkpoint after every step. */
-const runs: {
-  name: string;
-  steps: number;
-  args: (out: string) => string[];
-}[] = [
+/** A flag's value; `true` is a flag without one. */
+type Flags = Record<string, string | number | true>;
+
+/**
+ * The training commands, each on a tiny model with a checkpoint after every step; every run
+ * also gets --out, --steps, --save-every 1 and --seed 3.
+ */
+const runs: { name: string; steps: number; flags: () => Flags }[] = [
   {
     name: "sft",
     steps: 30,
-    args: (out) => [
-      "sft",
-      "--model",
-      model,
-      "--examples",
-      "48",
-      "--out",
-      out,
-      "--steps",
-      "30",
-      "--save-every",
-      "1",
-      "--batch-size",
-      "4",
-      "--lr",
-      "3e-3",
-      "--seed",
-      "3",
-      "--resume",
-    ],
+    flags: () => ({ model, examples: 48, "batch-size": 4, lr: "3e-3", resume: true }),
   },
   {
     name: "dpo",
     steps: 40,
-    args: (out) => [
-      "dpo",
-      "--model",
-      model,
-      "--data",
-      pairs,
-      "--out",
-      out,
-      "--steps",
-      "40",
-      "--save-every",
-      "1",
-      "--batch-size",
-      "2",
-      "--eval-fraction",
-      "0",
-      "--lr",
-      "1e-3",
-      "--seed",
-      "3",
-    ],
+    flags: () => ({ model, data: pairs, "batch-size": 2, "eval-fraction": 0, lr: "1e-3" }),
   },
   {
     name: "reward",
     steps: 30,
-    args: (out) => [
-      "reward",
-      "--model",
-      model,
-      "--data",
-      pairs,
-      "--out",
-      out,
-      "--steps",
-      "30",
-      "--save-every",
-      "1",
-      "--batch-size",
-      "2",
-      "--eval-fraction",
-      "0",
-      "--lr",
-      "1e-3",
-      "--seed",
-      "3",
-    ],
+    flags: () => ({ model, data: pairs, "batch-size": 2, "eval-fraction": 0, lr: "1e-3" }),
   },
   {
     name: "rlhf",
     steps: 20,
-    args: (out) => [
-      "rlhf",
-      "--model",
+    flags: () => ({
       model,
-      "--reward-model",
-      "afinn",
-      "--prompts",
-      pairs,
-      "--out",
-      out,
-      "--steps",
-      "20",
-      "--save-every",
-      "1",
-      "--prompts-per-step",
-      "2",
-      "--samples-per-prompt",
-      "2",
-      "--max-new-tokens",
-      "4",
-      "--lr",
-      "1e-3",
-      "--seed",
-      "3",
-    ],
+      "reward-model": "afinn",
+      prompts: pairs,
+      "prompts-per-step": 2,
+      "samples-per-prompt": 2,
+      "max-new-tokens": 4,
+      lr: "1e-3",
+    }),
   },
   {
     name: "pretrain",
     steps: 40,
-    args: (out) => [
-      "pretrain",
-      "--out",
-      out,
-      "--run-dir",
-      out,
-      "--sentences",
-      "400",
-      "--held-out",
-      "50",
-      "--vocab-size",
-      "300",
-      "--layers",
-      "1",
-      "--width",
-      "32",
-      "--heads",
-      "2",
-      "--context",
-      "16",
-      "--batch-size",
-      "4",
-      "--steps",
-      "40",
-      "--warmup-steps",
-      "2",
-      "--save-every",
-      "1",
-      "--seed",
-      "3",
-      "--resume",
-    ],
+    flags: () => ({
+      sentences: 400,
+      "held-out": 50,
+      "vocab-size": 300,
+      layers: 1,
+      width: 32,
+      heads: 2,
+      context: 16,
+      "batch-size": 4,
+      "warmup-steps": 2,
+      resume: true,
+    }),
   },
 ];
+
+/** The command line of `run` writing to `out` (pretrain keeps its checkpoints in --run-dir). */
+function argsOf(run: (typeof runs)[number], out: string): string[] {
+  const flags: Flags = {
+    ...run.flags(),
+    out,
+    ...(run.name === "pretrain" ? { "run-dir": out } : {}),
+    steps: run.steps,
+    "save-every": 1,
+    seed: 3,
+  };
+  return [
+    run.name,
+    ...Object.entries(flags).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)])),
+  ];
+}
 
 /**
  * Starts the command and SIGKILLs it `ms` after it writes a checkpoint past step `from` in
@@ -266,7 +189,7 @@ describe("kill -9 during training, then --resume", () => {
   for (const run of runs)
     it(`${run.name}: equals the uninterrupted run with the same seed`, async (t) => {
       const full = join(tmp, `${run.name}-full`);
-      const r = await runAndKill(run.args(full), full, 0, 600_000);
+      const r = await runAndKill(argsOf(run, full), full, 0, 600_000);
       assert.equal(r.code, 0, r.stderr);
       // kill moments are drawn within the time training actually takes on this machine now,
       // so kills land whether the machine is idle or loaded
@@ -286,7 +209,7 @@ describe("kill -9 during training, then --resume", () => {
         const remaining = run.steps - before - 1;
         const window = (0.5 * trainMs * remaining) / run.steps;
         const ms = kills < 4 && attempt < 9 && remaining >= 2 ? rand() * window : 600_000;
-        const res = await runAndKill(run.args(split), split, before, ms);
+        const res = await runAndKill(argsOf(run, split), split, before, ms);
         assert.ok(!hasStack(res.stderr), res.stderr);
         const ckpts = listCheckpoints(split);
         log.push(
