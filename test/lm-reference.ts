@@ -80,8 +80,15 @@ function ropeHead(x: number[], pos: number, theta: number): number[] {
 
 /** Logits [T][V] of `ids` under HF tensors `t`. */
 export function referenceLogits(c: LMConfig, t: T, ids: number[]): number[][] {
+  const gpt2 = c.modelType === "gpt2";
+  const emb = get(t, gpt2 ? "transformer.wte.weight" : "model.embed_tokens.weight");
+  const head = c.tieWordEmbeddings ? emb : get(t, "lm_head.weight");
+  return referenceHidden(c, t, ids).map((h) => nnLinear(h, head, null, c.vocabSize));
+}
+
+/** Final hidden states [T][D] (after the last norm, before the LM head) of `ids` under HF tensors `t`. */
+export function referenceHidden(c: LMConfig, t: T, ids: number[]): number[][] {
   const D = c.dModel;
-  const V = c.vocabSize;
   const N = c.nHead;
   const K = c.nKvHead;
   const H = c.headDim;
@@ -175,13 +182,11 @@ export function referenceLogits(c: LMConfig, t: T, ids: number[]): number[][] {
     }
     xs = next;
   }
-  const head = c.tieWordEmbeddings ? emb : get(t, "lm_head.weight");
-  return xs.map((x) => {
-    const h = gpt2
+  return xs.map((x) =>
+    gpt2
       ? layerNorm(x, get(t, "transformer.ln_f.weight"), get(t, "transformer.ln_f.bias"), c.normEps)
-      : rmsNorm(x, get(t, "model.norm.weight"), c.normEps);
-    return nnLinear(h, head, null, V);
-  });
+      : rmsNorm(x, get(t, "model.norm.weight"), c.normEps),
+  );
 }
 
 /** Random HF tensors for a config (norm gains near 1, everything else ~N(0, 0.3²)). */

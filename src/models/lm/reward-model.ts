@@ -1,7 +1,9 @@
 /**
  * A reward model: the causal LM's transformer with a scalar head on the
- * hidden state of the last non-pad token, r_φ(c, x) = w · h_last(c ⊕ x ⊕ EOS)
- * (transformers' *ForSequenceClassification with num_labels = 1). Saved in
+ * hidden state of the last token that is not the pad token, r_φ(c, x) = w · h_last
+ * — exactly transformers' *ForSequenceClassification rule (num_labels = 1), so a
+ * saved model scores the same in both. EOS ends the sequence only when it is
+ * not also the pad token (GPT-2 pads with EOS; transformers would skip it). Saved in
  * Hugging Face layout: the backbone under `transformer.` (GPT-2) or `model.`
  * (LLaMA), the head as `score.weight` [1, d_model], config.json with
  * architectures [GPT2ForSequenceClassification | LlamaForSequenceClassification],
@@ -55,7 +57,19 @@ export function rewardScores(
   return np.matmul(pooled, params.score.weight.transpose()).reshape([B]);
 }
 
-/** A right-padded batch for scoring: ids [B, T] and the one-hot of each row's last token. */
+/**
+ * Where transformers' sequence classification pools: the last position whose id
+ * is not `padId` (position 0 when every id is the pad).
+ */
+export function poolPosition(ids: ArrayLike<number>, padId: number): number {
+  for (let t = ids.length - 1; t > 0; t--) if (ids[t] !== padId) return t;
+  return 0;
+}
+
+/**
+ * A right-padded batch for scoring: ids [B, T] and the one-hot of each row's
+ * pooling position (`poolPosition` of the padded row).
+ */
 export function collateForReward(
   rows: number[][],
   padId: number,
@@ -68,7 +82,7 @@ export function collateForReward(
   const last = new Float32Array(B * T);
   rows.forEach((r, b) => {
     for (let t = 0; t < r.length; t++) ids[b * T + t] = r[t];
-    last[b * T + Math.max(0, r.length - 1)] = 1;
+    last[b * T + poolPosition(ids.subarray(b * T, (b + 1) * T), padId)] = 1;
   });
   return {
     ids: np.array(ids, { dtype: np.int32 }).reshape([B, T]),
@@ -153,13 +167,17 @@ export class RewardModel {
     this.tokenizer.save(dir);
   }
 
-  /** Token ids the model scores for (prompt, completion): prompt ⊕ completion ⊕ EOS. */
+  /**
+   * Token ids the model scores for (prompt, completion): prompt ⊕ completion,
+   * ⊕ EOS when EOS differs from the pad token (otherwise transformers' rule
+   * would pool before it, and so does `collateForReward`).
+   */
   encodePair(prompt: string, completion: string): number[] {
     const p = this.tokenizer.encode(prompt);
     const x = this.tokenizer.encode(completion, { addSpecialTokens: false });
     const eos = this.tokenizer.eosTokenId;
     const ids = [...p, ...x];
-    if (eos !== undefined && ids[ids.length - 1] !== eos) ids.push(eos);
+    if (eos !== undefined && eos !== this.padTokenId && ids[ids.length - 1] !== eos) ids.push(eos);
     return ids.slice(-this.config.maxPositions);
   }
 
