@@ -1,12 +1,18 @@
 /**
  * One Diffusion-DPO update (Wallace et al. 2023) as a single jit-compiled
- * program. Winner and loser of a pair are noised with the same ε and the
- * same timestep t; the policy UNet (trained) and the frozen reference UNet
- * predict the noise of both; with per-example pixel-mean errors
+ * program. Winner and loser of a pair are noised with the SAME ε and the
+ * same timestep t (`diffusionDpoNoised`); the policy UNet (trained) and the
+ * frozen reference UNet predict the noise of both; with per-example
+ * pixel-mean errors
  *   inside = −β·[(err_θ(x_w) − err_ref(x_w)) − (err_θ(x_l) − err_ref(x_l))],
  *   L = −mean log σ(inside)            (objectives/diffusion-dpo.ts)
- * and AdamW updates the UNet. The text encoder is frozen (its vectors are
- * computed once per step and shared by policy and reference).
+ * and AdamW updates the trained weights. The text encoder is frozen (its
+ * vectors are computed once per step and shared by policy and reference).
+ * The trained weights are the whole UNet, or LoRA adapters whose policy is
+ * `policyOf(adapters, refUnet)` (the frozen base of LoRA is the reference).
+ *
+ * β here has no ½: the reference code's `scale_term = −0.5·beta_dpo` with
+ * beta_dpo = 5000 (its SD1.5 and SDXL runs) is β = 2500 in this form.
  */
 import { jit, numpy as np, random, valueAndGrad } from "../engine/jax.js";
 import { refTree } from "../engine/pytree.js";
@@ -57,92 +63,229 @@ export function diffusionDpoBatch(
   };
 }
 
-export type DiffusionDpoStepResult = {
+/**
+ * A batch whose every random draw (t, then ε) comes from the host generator,
+ * so a checkpointed generator state makes a resumed run draw the same
+ * batches. Winner/loser pixels are host arrays n × S·S in [−1, 1].
+ */
+export function diffusionDpoBatchFromHost(
+  schedule: NoiseSchedule,
+  winner: Float32Array,
+  loser: Float32Array,
+  tokens: Int32Array,
+  n: number,
+  size: number,
+  rng: HostRng,
+): DiffusionDpoBatch {
+  const ts = Array.from({ length: n }, () => rng.int(schedule.T));
+  const eps = new Float32Array(n * size * size);
+  for (let i = 0; i < eps.length; i++) eps[i] = rng.normal();
+  const { a, b } = qCoefficients(schedule, ts);
+  const img = (x: Float32Array) =>
+    np.array(x as Float32Array<ArrayBuffer>).reshape([n, size, size, 1]);
+  return {
+    winner: img(winner),
+    loser: img(loser),
+    tokens: np.array(tokens as Int32Array<ArrayBuffer>, { dtype: np.int32 }).reshape([n, -1]),
+    noise: img(eps),
+    t: np.array(new Int32Array(ts), { dtype: np.int32 }),
+    a: np.array(a),
+    b: np.array(b),
+  };
+}
+
+/**
+ * The step's noised inputs for [winners; losers] (2n rows): x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε
+ * with ε and t of pair i used for both its winner (row i) and its loser
+ * (row n + i). Returns x_t, the target ε and t, each [2n, ...]. Consumes the batch's
+ * winner, loser, noise, t, a and b (not tokens).
+ */
+export function diffusionDpoNoised(batch: DiffusionDpoBatch): {
+  xt: np.Array;
+  eps: np.Array;
+  t: np.Array;
+} {
+  const two = (x: np.Array) => np.concatenate([x.ref, x], 0);
+  const x0 = np.concatenate([batch.winner, batch.loser], 0);
+  const eps = two(batch.noise);
+  const t = two(batch.t);
+  const xt = qSample(x0, eps.ref, two(batch.a), two(batch.b));
+  return { xt, eps, t };
+}
+
+export type DiffusionDpoStepOptions = {
+  beta: number;
+  type?: PreferenceLossType;
+  labelSmoothing?: number;
+};
+
+/**
+ * The Diffusion-DPO loss of 2n noised rows, differentiable in the policy
+ * UNet, and the TRL-style metrics: implicit accuracy, the policy's and the
+ * reference's denoising errors on winners and losers, the implicit rewards
+ * −β(err_θ − err_ref) of winners and losers and their margin. Consumes all.
+ */
+export function diffusionDpoObjective(
+  config: DiffusionConfig,
+  policy: UNetParams,
+  xt: np.Array,
+  t: np.Array,
+  cond: np.Array,
+  eps: np.Array,
+  refErr: np.Array,
+  o: DiffusionDpoStepOptions,
+): [np.Array, Record<string, np.Array>] {
+  const n = refErr.shape[0] / 2;
+  const err = denoisingErrors(predictNoise(policy, xt, t, cond, config), eps);
+  const errW = err.ref.slice([0, n]);
+  const errL = err.slice([n, 2 * n]);
+  const refW = refErr.ref.slice([0, n]);
+  const refL = refErr.slice([n, 2 * n]);
+  const rewardW = errW.ref.sub(refW.ref).mul(-o.beta);
+  const rewardL = errL.ref.sub(refL.ref).mul(-o.beta);
+  const out = diffusionDpoLoss(
+    {
+      modelErrChosen: errW.ref,
+      modelErrRejected: errL.ref,
+      refErrChosen: refW.ref,
+      refErrRejected: refL.ref,
+    },
+    o,
+  );
+  out.losses.dispose();
+  out.inside.dispose();
+  return [
+    out.loss,
+    {
+      implicit_accuracy: out.implicitAccuracy,
+      "rewards/chosen": rewardW.ref.mean(),
+      "rewards/rejected": rewardL.ref.mean(),
+      "rewards/margins": rewardW.sub(rewardL).mean(),
+      mse_w: errW.mean(),
+      mse_l: errL.mean(),
+      ref_mse_w: refW.mean(),
+      ref_mse_l: refL.mean(),
+    },
+  ];
+}
+
+export type DiffusionDpoStepResult<T = UNetParams> = {
   loss: np.Array;
-  /** implicit_accuracy, inside (mean), mse_w, mse_l (policy errors) */
+  /** implicit_accuracy, rewards/{chosen,rejected,margins}, mse_w, mse_l, ref_mse_w, ref_mse_l */
   aux: Record<string, np.Array>;
-  unet: UNetParams;
-  state: AdamState<UNetParams>;
+  unet: T;
+  state: AdamState<T>;
   gradNorm: np.Array;
 };
 
-export type DiffusionDpoStepFn = ((
-  unet: UNetParams,
-  state: AdamState<UNetParams>,
+export type DiffusionDpoStepFn<T = UNetParams> = ((
+  trained: T,
+  state: AdamState<T>,
   refUnet: UNetParams,
   text: TextEncoderParams,
   batch: DiffusionDpoBatch,
   lr: np.Array,
-) => DiffusionDpoStepResult) & { dispose(): void };
+) => DiffusionDpoStepResult<T>) & { dispose(): void };
 
 /**
- * The compiled step. Consumes every argument (pass `refTree(refUnet)` and
- * `refTree(text)` to keep the frozen networks); returns the updated UNet and state.
+ * The compiled step. `policyOf(trained, refUnet)` builds the policy UNet
+ * (default: the trained weights are the UNet). Consumes every argument (pass
+ * `refTree(refUnet)` and `refTree(text)` to keep the frozen networks);
+ * returns the updated weights and optimiser state.
  */
-export function makeDiffusionDpoStep(
+export function makeDiffusionDpoStep<T = UNetParams>(
   config: DiffusionConfig,
   opt: Adamw,
-  o: { beta: number; type?: PreferenceLossType; labelSmoothing?: number },
-): DiffusionDpoStepFn {
+  o: DiffusionDpoStepOptions,
+  policyOf: (trained: T, refUnet: UNetParams) => UNetParams = (t) => t as unknown as UNetParams,
+): DiffusionDpoStepFn<T> {
+  // traced over concrete pytrees; T only shapes the caller's view
+  const policy = policyOf as unknown as (p: UNetParams, base: UNetParams) => UNetParams;
   const objective = (
-    unet: UNetParams,
+    trained: UNetParams,
+    base: UNetParams,
     xt: np.Array,
     t: np.Array,
     cond: np.Array,
     eps: np.Array,
     refErr: np.Array,
-  ): [np.Array, Record<string, np.Array>] => {
-    const n = refErr.shape[0] / 2;
-    const err = denoisingErrors(predictNoise(unet, xt, t, cond, config), eps);
-    const out = diffusionDpoLoss(
-      {
-        modelErrChosen: err.ref.slice([0, n]),
-        modelErrRejected: err.ref.slice([n, 2 * n]),
-        refErrChosen: refErr.ref.slice([0, n]),
-        refErrRejected: refErr.slice([n, 2 * n]),
-      },
-      o,
-    );
-    out.losses.dispose();
-    return [
-      out.loss,
-      {
-        implicit_accuracy: out.implicitAccuracy,
-        inside: out.inside.mean(),
-        mse_w: err.ref.slice([0, n]).mean(),
-        mse_l: err.slice([n, 2 * n]).mean(),
-      },
-    ];
-  };
+  ) => diffusionDpoObjective(config, policy(trained, base), xt, t, cond, eps, refErr, o);
   return jit(
     (
-      unet: UNetParams,
+      trained: UNetParams,
       st: AdamState<UNetParams>,
       refUnet: UNetParams,
       text: TextEncoderParams,
       batch: DiffusionDpoBatch,
       lr: np.Array,
     ): DiffusionDpoStepResult => {
-      const two = (x: np.Array) => np.concatenate([x.ref, x], 0);
-      const x0 = np.concatenate([batch.winner, batch.loser], 0);
-      const eps = two(batch.noise);
-      const t = two(batch.t);
-      const xt = qSample(x0, eps.ref, two(batch.a), two(batch.b));
-      const cond = two(textVectors(text, batch.tokens, config));
+      const cond = textVectors(text, batch.tokens, config);
+      const { xt, eps, t } = diffusionDpoNoised(batch);
+      const cond2 = np.concatenate([cond.ref, cond], 0);
       const refErr = denoisingErrors(
-        predictNoise(refUnet, xt.ref, t.ref, cond.ref, config, "inference"),
+        predictNoise(refTree(refUnet), xt.ref, t.ref, cond2.ref, config, "inference"),
         eps.ref,
       );
       const [[loss, aux], grads] = valueAndGrad(objective, { hasAux: true })(
-        refTree(unet),
+        refTree(trained),
+        refUnet,
         xt,
         t,
-        cond,
+        cond2,
         eps,
         refErr,
       );
-      const next = opt.step(unet, grads, st, lr);
+      const next = opt.step(trained, grads, st, lr);
       return { loss, aux, unet: next.params, state: next.state, gradNorm: next.gradNorm };
     },
-  ) as unknown as DiffusionDpoStepFn;
+  ) as unknown as DiffusionDpoStepFn<T>;
+}
+
+/**
+ * Diffusion-SFT on the winners (the paper's "SFT" baseline): the plain
+ * denoising loss E‖ε − ε_θ(x_w, t)‖² on the preferred images only, same
+ * batch layout (losers are ignored) and the same metrics names where they
+ * apply (mse_w). Consumes every argument.
+ */
+export function makeDiffusionSftStep<T = UNetParams>(
+  config: DiffusionConfig,
+  opt: Adamw,
+  policyOf: (trained: T, refUnet: UNetParams) => UNetParams = (t) => t as unknown as UNetParams,
+): DiffusionDpoStepFn<T> {
+  const policy = policyOf as unknown as (p: UNetParams, base: UNetParams) => UNetParams;
+  const objective = (
+    trained: UNetParams,
+    base: UNetParams,
+    xt: np.Array,
+    t: np.Array,
+    cond: np.Array,
+    eps: np.Array,
+  ): [np.Array, Record<string, np.Array>] => {
+    const err = denoisingErrors(predictNoise(policy(trained, base), xt, t, cond, config), eps);
+    return [err.ref.mean(), { mse_w: err.mean() }];
+  };
+  return jit(
+    (
+      trained: UNetParams,
+      st: AdamState<UNetParams>,
+      refUnet: UNetParams,
+      text: TextEncoderParams,
+      batch: DiffusionDpoBatch,
+      lr: np.Array,
+    ): DiffusionDpoStepResult => {
+      const cond = textVectors(text, batch.tokens, config);
+      batch.loser.dispose();
+      const xt = qSample(batch.winner, batch.noise.ref, batch.a, batch.b);
+      const [[loss, aux], grads] = valueAndGrad(objective, { hasAux: true })(
+        refTree(trained),
+        refUnet,
+        xt,
+        batch.t,
+        cond,
+        batch.noise,
+      );
+      const next = opt.step(trained, grads, st, lr);
+      return { loss, aux, unet: next.params, state: next.state, gradNorm: next.gradNorm };
+    },
+  ) as unknown as DiffusionDpoStepFn<T>;
 }
