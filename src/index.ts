@@ -38,6 +38,7 @@ export { loadSFTJsonl, positiveReviewSFT, type SFTExample, tokenizeSFT } from ".
 export { writeFileAtomic, writeJsonAtomic } from "./engine/atomic.js";
 export { UserError } from "./engine/errors.js";
 export { initEngine } from "./engine/init.js";
+export { decodeGrayPng, encodeGrayPng, readGrayPng, writeGrayPng } from "./engine/png.js";
 export {
   decodeSafetensors,
   encodeSafetensors,
@@ -147,7 +148,6 @@ export { type RlhfOptions, runRlhf } from "./pipelines/rlhf.js";
 export { runSentimentExperiment } from "./pipelines/sentiment-experiment.js";
 export { type SftOptions, sft } from "./pipelines/sft.js";
 export { imageGrid, writeImageGrid } from "./report/image-grid.js";
-export { decodeGrayPng, encodeGrayPng, readGrayPng, writeGrayPng } from "./report/png.js";
 export {
   latestCheckpoint,
   loadCheckpoint,

@@ -1,16 +1,19 @@
 /**
- * Image preference pairs for Diffusion-DPO and DUO, from JSONL: one
- * {"prompt": str, "chosen": "a.png", "rejected": "b.png"} per line, PNG paths
- * relative to the JSONL file's folder (or absolute). Every image is read up
- * front and must be `size`×`size` (default 28, MNIST); colour PNGs are
- * converted to luminance (0.299 R + 0.587 G + 0.114 B, alpha over black), so
- * pixels are grayscale in [0, 1] — white strokes on black, as MNIST. Errors
- * name the JSONL file, line and field, and the image file.
+ * Image preference pairs for Diffusion-DPO and DUO, from JSONL, one pair per
+ * line in either form (PNG paths relative to the JSONL file's folder, or absolute):
+ * - {"prompt": str, "chosen": "a.png", "rejected": "b.png"};
+ * - Pick-a-Pic rows {"caption": str, "image_0": "a.png", "image_1": "b.png",
+ *   "label_0": 1 | 0 | 0.5}: label_0 = 1 prefers image_0, 0 prefers image_1,
+ *   0.5 is a tie and the row is dropped (as the Diffusion-DPO paper does).
+ * Every image is read up front and must be `size`×`size` (default 28, MNIST);
+ * colour PNGs are converted to luminance (0.299 R + 0.587 G + 0.114 B, alpha
+ * over black), so pixels are grayscale in [0, 1] — white strokes on black, as
+ * MNIST. Errors name the JSONL file, line and field, and the image file.
  */
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { PNG } from "pngjs";
 import { UserError, where } from "../engine/errors.js";
+import { decodeGrayPng } from "../engine/png.js";
 import { expectObject, readJsonl } from "./jsonl.js";
 
 export type ImagePair = {
@@ -24,26 +27,6 @@ export type ImagePair = {
 
 const ROW = '{"prompt": str, "chosen": "file.png", "rejected": "file.png"}';
 
-/** Decodes PNG bytes to grayscale in [0, 1]; `source` names the file in errors. */
-export function decodePngGray(
-  bytes: Uint8Array,
-  source: string,
-): { pixels: Float32Array; width: number; height: number } {
-  let png: PNG;
-  try {
-    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  } catch (e) {
-    throw new UserError(`${source}: not a readable PNG (${(e as Error).message})`);
-  }
-  const { width, height, data } = png;
-  const pixels = new Float32Array(width * height);
-  for (let i = 0; i < pixels.length; i++) {
-    const lum = 0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2];
-    pixels[i] = (lum / 255) * (data[4 * i + 3] / 255);
-  }
-  return { pixels, width, height };
-}
-
 function readImage(path: string, at: string, size: number): Float32Array {
   let bytes: Buffer;
   try {
@@ -52,7 +35,7 @@ function readImage(path: string, at: string, size: number): Float32Array {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new UserError(`${at}: cannot read image ${path} (${code}); expected a PNG file`);
   }
-  const img = decodePngGray(bytes, `${at}: ${path}`);
+  const img = decodeGrayPng(bytes, `${at}: ${path}`);
   if (img.width !== size || img.height !== size) {
     throw new UserError(
       `${at}: ${path} is ${img.width}×${img.height}, expected a ${size}×${size} grayscale PNG`,
@@ -61,9 +44,36 @@ function readImage(path: string, at: string, size: number): Float32Array {
   return img.pixels;
 }
 
+/** The row's own names of prompt/chosen/rejected, for errors on a mapped Pick-a-Pic row. */
+const FIELD_NAMES = Symbol("fieldNames");
+
+const PICK_ROW = '{"caption": str, "image_0": "file.png", "image_1": "file.png", "label_0": 1 | 0 | 0.5}';
+
+/** A Pick-a-Pic row as {prompt, chosen, rejected} paths, or null for a tie (label_0 = 0.5). */
+function pickAPicRow(
+  o: Record<string, unknown>,
+  file: string,
+  line: number,
+): Record<string, unknown> | null {
+  for (const f of ["caption", "image_0", "image_1", "label_0"]) {
+    if (!(f in o)) throw new UserError(`${where(file, line, f)}: missing; expected ${PICK_ROW}`);
+  }
+  const label = o.label_0;
+  if (label !== 0 && label !== 1 && label !== 0.5) {
+    throw new UserError(
+      `${where(file, line, "label_0")}: expected 1 (image_0 preferred), 0 (image_1) or 0.5 (tie), got ${JSON.stringify(label)}`,
+    );
+  }
+  if (label === 0.5) return null;
+  const [c, r] = label === 1 ? ["image_0", "image_1"] : ["image_1", "image_0"];
+  return { prompt: o.caption, chosen: o[c], rejected: o[r], [FIELD_NAMES]: { prompt: "caption", chosen: c, rejected: r } };
+}
+
 /**
  * Validates one parsed row (1-based `line`) and reads its two images;
- * `base` is the folder relative paths start from.
+ * `base` is the folder relative paths start from. Returns null for a
+ * Pick-a-Pic tie (dropped). A Pick-a-Pic row's errors name the
+ * Pick-a-Pic fields (caption, image_0, image_1).
  */
 export function imagePairFromRow(
   row: unknown,
@@ -71,14 +81,21 @@ export function imagePairFromRow(
   line: number,
   base: string,
   size = 28,
-): ImagePair {
-  const o = expectObject(row, file, line, ROW);
+): ImagePair | null {
+  let o = expectObject(row, file, line, ROW);
+  if ("caption" in o || "label_0" in o) {
+    const p = pickAPicRow(o, file, line);
+    if (p === null) return null;
+    o = p;
+  }
+  const names = (o as { [FIELD_NAMES]?: Record<string, string> })[FIELD_NAMES];
+  const field = (f: string) => where(file, line, names?.[f] ?? f);
   for (const f of ["prompt", "chosen", "rejected"]) {
     if (!(f in o)) throw new UserError(`${where(file, line, f)}: missing; expected ${ROW}`);
   }
   if (typeof o.prompt !== "string") {
     throw new UserError(
-      `${where(file, line, "prompt")}: expected a string, got ${JSON.stringify(o.prompt)}`,
+      `${field("prompt")}: expected a string, got ${JSON.stringify(o.prompt)}`,
     );
   }
   const paths: Record<string, string> = {};
@@ -86,29 +103,42 @@ export function imagePairFromRow(
     const v = o[f];
     if (typeof v !== "string" || v === "") {
       throw new UserError(
-        `${where(file, line, f)}: expected a PNG path (string), got ${JSON.stringify(v)}`,
+        `${field(f)}: expected a PNG path (string), got ${JSON.stringify(v)}`,
       );
     }
     paths[f] = isAbsolute(v) ? v : resolve(base, v);
   }
   if (paths.chosen === paths.rejected) {
     throw new UserError(
-      `${where(file, line, "rejected")}: same image as "chosen"; a preference pair needs two different images`,
+      `${field("rejected")}: same image as "${names?.chosen ?? "chosen"}"; a preference pair needs two different images`,
     );
   }
   return {
     prompt: o.prompt,
-    chosen: readImage(paths.chosen, where(file, line, "chosen"), size),
-    rejected: readImage(paths.rejected, where(file, line, "rejected"), size),
+    chosen: readImage(paths.chosen, field("chosen"), size),
+    rejected: readImage(paths.rejected, field("rejected"), size),
     chosenPath: paths.chosen,
     rejectedPath: paths.rejected,
   };
 }
 
+/** Reads an image-pair JSONL file and every image it names; `ties` counts dropped Pick-a-Pic ties. */
+export function readImagePairs(
+  path: string,
+  opts: { size?: number } = {},
+): { pairs: ImagePair[]; ties: number } {
+  const base = dirname(resolve(path));
+  const pairs: ImagePair[] = [];
+  let ties = 0;
+  for (const { value, line } of readJsonl(path, `${ROW} or ${PICK_ROW} per line`)) {
+    const p = imagePairFromRow(value, path, line, base, opts.size ?? 28);
+    if (p) pairs.push(p);
+    else ties++;
+  }
+  return { pairs, ties };
+}
+
 /** Reads an image-pair JSONL file and every image it names (see the module doc). */
 export function loadImagePairs(path: string, opts: { size?: number } = {}): ImagePair[] {
-  const base = dirname(resolve(path));
-  return readJsonl(path, `${ROW} per line`).map(({ value, line }) =>
-    imagePairFromRow(value, path, line, base, opts.size ?? 28),
-  );
+  return readImagePairs(path, opts).pairs;
 }

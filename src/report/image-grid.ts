@@ -3,7 +3,7 @@
  * of `cols` columns, separated by a `pad`-pixel border (value `border`),
  * optionally upscaled by an integer factor (nearest neighbour) for viewing.
  */
-import { writeGrayPng } from "./png.js";
+import { writeGrayPng } from "../engine/png.js";
 
 export type GridOptions = { cols?: number; pad?: number; border?: number; scale?: number };
 

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
+import { readGrayPng } from "../../src/engine/png.js";
 import { makeKey } from "../../src/engine/random.js";
 import {
   defaultDiffusionConfig,
@@ -11,7 +12,6 @@ import {
   loadDiffusion,
   saveDiffusion,
 } from "../../src/models/diffusion/model.js";
-import { readGrayPng } from "../../src/report/png.js";
 import { setup } from "../helpers.js";
 
 describe("diffusion model files and CLI", () => {

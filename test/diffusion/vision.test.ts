@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { loadMnistSplit } from "../../src/data/mnist.js";
+import { decodeGrayPng, encodeGrayPng, readGrayPng, writeGrayPng } from "../../src/engine/png.js";
 import { defaultModelDir } from "../../src/models/default-model.js";
 import { loadClassifier } from "../../src/models/vision/digit-classifier.js";
 import { heldOutAccuracy } from "../../src/pipelines/classifier-train.js";
 import { imageGrid } from "../../src/report/image-grid.js";
-import { decodeGrayPng, encodeGrayPng, readGrayPng, writeGrayPng } from "../../src/report/png.js";
 import { setup } from "../helpers.js";
 
 describe("digit classifier and PNGs", () => {

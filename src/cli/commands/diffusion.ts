@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import { writeFileAtomic } from "../../engine/atomic.js";
 import { UserError } from "../../engine/errors.js";
 import { initEngine } from "../../engine/init.js";
+import { readGrayPng, writeGrayPng } from "../../engine/png.js";
 import { evaluatePromptFollowing } from "../../eval/diffusion-eval.js";
 import { wilsonInterval } from "../../eval/win-rate.js";
 import { defaultModelDir } from "../../models/default-model.js";
@@ -19,7 +20,6 @@ import { loadClassifier } from "../../models/vision/digit-classifier.js";
 import { CLASSIFIER_TRAIN_DEFAULTS, trainClassifier } from "../../pipelines/classifier-train.js";
 import { DIFFUSION_TRAIN_DEFAULTS, trainDiffusion } from "../../pipelines/diffusion-train.js";
 import { writeImageGrid } from "../../report/image-grid.js";
-import { readGrayPng, writeGrayPng } from "../../report/png.js";
 import { parseInteger, parseNumber, parseNumberOrInfinity } from "../options.js";
 
 function parseMethod(v: string): "ddpm" | "ddim" {

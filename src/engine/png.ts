@@ -1,12 +1,13 @@
 /**
- * Grayscale PNG reading and writing for images in [0, 1] (pngjs). Written
- * PNGs are 8-bit grayscale; read PNGs of any colour type are converted to
- * luminance (0.299 R + 0.587 G + 0.114 B), with alpha composited on black.
+ * The PNG codec (pngjs), for images in [0, 1]: the one place every layer
+ * (image-pair datasets, reports, the CLI) reads and writes PNG. Written PNGs
+ * are 8-bit grayscale; read PNGs of any colour type are converted to luminance
+ * (0.299 R + 0.587 G + 0.114 B), with alpha composited on black.
  */
 import { readFileSync } from "node:fs";
 import { PNG } from "pngjs";
-import { writeFileAtomic } from "../engine/atomic.js";
-import { UserError } from "../engine/errors.js";
+import { writeFileAtomic } from "./atomic.js";
+import { UserError } from "./errors.js";
 
 /** PNG bytes of a width×height grayscale image with values in [0, 1] (clipped). */
 export function encodeGrayPng(pixels: ArrayLike<number>, width: number, height: number): Buffer {
@@ -32,14 +33,14 @@ export function writeGrayPng(
   writeFileAtomic(path, encodeGrayPng(pixels, width, height));
 }
 
-/** Decodes a PNG to grayscale values in [0, 1]. */
+/** Decodes PNG bytes to grayscale values in [0, 1]; `source` names the file in errors. */
 export function decodeGrayPng(
-  bytes: Buffer,
+  bytes: Uint8Array,
   source = "<png>",
 ): { pixels: Float32Array; width: number; height: number } {
   let png: PNG;
   try {
-    png = PNG.sync.read(bytes);
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (e) {
     throw new UserError(`${source}: not a readable PNG (${(e as Error).message})`);
   }
