@@ -47,7 +47,8 @@ function readImage(path: string, at: string, size: number): Float32Array {
 /** The row's own names of prompt/chosen/rejected, for errors on a mapped Pick-a-Pic row. */
 const FIELD_NAMES = Symbol("fieldNames");
 
-const PICK_ROW = '{"caption": str, "image_0": "file.png", "image_1": "file.png", "label_0": 1 | 0 | 0.5}';
+const PICK_ROW =
+  '{"caption": str, "image_0": "file.png", "image_1": "file.png", "label_0": 1 | 0 | 0.5}';
 
 /** A Pick-a-Pic row as {prompt, chosen, rejected} paths, or null for a tie (label_0 = 0.5). */
 function pickAPicRow(
@@ -66,7 +67,12 @@ function pickAPicRow(
   }
   if (label === 0.5) return null;
   const [c, r] = label === 1 ? ["image_0", "image_1"] : ["image_1", "image_0"];
-  return { prompt: o.caption, chosen: o[c], rejected: o[r], [FIELD_NAMES]: { prompt: "caption", chosen: c, rejected: r } };
+  return {
+    prompt: o.caption,
+    chosen: o[c],
+    rejected: o[r],
+    [FIELD_NAMES]: { prompt: "caption", chosen: c, rejected: r },
+  };
 }
 
 /**
@@ -94,17 +100,13 @@ export function imagePairFromRow(
     if (!(f in o)) throw new UserError(`${where(file, line, f)}: missing; expected ${ROW}`);
   }
   if (typeof o.prompt !== "string") {
-    throw new UserError(
-      `${field("prompt")}: expected a string, got ${JSON.stringify(o.prompt)}`,
-    );
+    throw new UserError(`${field("prompt")}: expected a string, got ${JSON.stringify(o.prompt)}`);
   }
   const paths: Record<string, string> = {};
   for (const f of ["chosen", "rejected"]) {
     const v = o[f];
     if (typeof v !== "string" || v === "") {
-      throw new UserError(
-        `${field(f)}: expected a PNG path (string), got ${JSON.stringify(v)}`,
-      );
+      throw new UserError(`${field(f)}: expected a PNG path (string), got ${JSON.stringify(v)}`);
     }
     paths[f] = isAbsolute(v) ? v : resolve(base, v);
   }

@@ -71,8 +71,16 @@ function endpoint(url: string): string {
 
 class RetryableError extends Error {}
 
-/** One chat completion with timeout and retries; returns the message content. */
-export async function chatCompletion(o: LLMJudgeOptions, content: string): Promise<string> {
+/** A message part of a multimodal chat request (OpenAI's vision format). */
+export type ChatContentPart =
+  | { type: "text"; text: string }
+  | { type: "image_url"; image_url: { url: string } };
+
+/** One chat completion with timeout and retries; returns the message content (text or text and images). */
+export async function chatCompletion(
+  o: LLMJudgeOptions,
+  content: string | ChatContentPart[],
+): Promise<string> {
   const url = endpoint(o.url);
   const keyEnv = o.apiKeyEnv ?? "OPENAI_API_KEY";
   const key = process.env[keyEnv];
