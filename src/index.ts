@@ -37,7 +37,27 @@ export { loadSFTJsonl, positiveReviewSFT, type SFTExample, tokenizeSFT } from ".
 // engine I/O: safetensors, atomic writes
 export { writeFileAtomic, writeJsonAtomic } from "./engine/atomic.js";
 export { UserError } from "./engine/errors.js";
-export { initEngine } from "./engine/init.js";
+export { type EngineInfo, initEngine } from "./engine/init.js";
+// the engine's array API: one copy of the engine for prefopt and its users (never a second @jax-js/jax)
+export {
+  blockUntilReady,
+  DType,
+  defaultDevice,
+  devices,
+  grad,
+  type JsTree,
+  jit,
+  jvp,
+  lax,
+  nn,
+  numpy,
+  numpy as np,
+  random,
+  tree,
+  valueAndGrad,
+  vjp,
+  vmap,
+} from "./engine/jax.js";
 export { decodeGrayPng, encodeGrayPng, readGrayPng, writeGrayPng } from "./engine/png.js";
 export {
   decodeSafetensors,

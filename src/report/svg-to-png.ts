@@ -1,11 +1,16 @@
 /**
  * Rasterises an SVG document to PNG bytes with resvg (a Rust renderer shipped
- * as a prebuilt npm binary), using the system's fonts for text.
+ * as a prebuilt npm binary), using the system's fonts for text. The native
+ * module loads on the first call, so importing prefopt does not load it.
  */
-import { Resvg } from "@resvg/resvg-js";
+import { createRequire } from "node:module";
+
+type ResvgModule = typeof import("@resvg/resvg-js");
+let resvg: ResvgModule | undefined;
 
 export function svgToPng(svg: string, scale = 1): Uint8Array {
-  const r = new Resvg(svg, {
+  resvg ??= createRequire(import.meta.url)("@resvg/resvg-js") as ResvgModule;
+  const r = new resvg.Resvg(svg, {
     fitTo: { mode: "zoom", value: scale },
     background: "white",
     font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },
