@@ -12,12 +12,10 @@
 import { type JsTree, jit, numpy as np } from "../../engine/jax.js";
 import { attention } from "../../nn/attention.js";
 import { embedding } from "../../nn/embedding.js";
-import { geluTanh } from "../../nn/gelu-tanh.js";
 import { layerNorm } from "../../nn/layer-norm.js";
-import { linear } from "../../nn/linear.js";
 import { rmsNorm } from "../../nn/rms-norm.js";
 import { ropeApply, ropeTables } from "../../nn/rope.js";
-import { swiglu } from "../../nn/swiglu.js";
+import { type Attend, gpt2Block, llamaBlock } from "./block.js";
 import type { LMConfig } from "./config.js";
 import type { KVCache } from "./forward.js";
 import type { GPT2Params, LlamaParams, LMParams } from "./params.js";
@@ -63,48 +61,27 @@ export function forwardStep(
 ): { logits: np.Array; cache: KVCache } {
   const [B, L] = inp.ids.shape;
   const S = inp.place.shape[1];
-  const H = c.headDim;
   const keep = np.subtract(1, inp.place.ref.sum(-1)).reshape([B, S, 1, 1]);
   const out: KVCache = [];
   let x: np.Array;
   let final: (h: np.Array) => np.Array;
   let headW: np.Array;
-  const gpt2 = c.modelType === "gpt2";
-  if (gpt2) {
+  // layer l's new keys and values go into its buffer, and attention reads the whole buffer
+  const attendLayer =
+    (l: number): Attend =>
+    (q, kNew, vNew) => {
+      const k = write(cache[l].k, kNew, inp.place.ref, keep.ref);
+      const v = write(cache[l].v, vNew, inp.place.ref, keep.ref);
+      out.push({ k: k.ref, v: v.ref });
+      return attention(q, k, v, inp.bias.ref);
+    };
+  if (c.modelType === "gpt2") {
     const p = params as GPT2Params;
     const posEmb = np.matmul(inp.place.ref.transpose([0, 2, 1]), p.wpe.weight.slice([0, S]));
     x = embedding(p.wte.weight.ref, inp.ids).add(posEmb);
     headW = p.lm_head ? (disposeAnd(p.wte.weight, p.lm_head.weight) as np.Array) : p.wte.weight;
     final = (h) => layerNorm(h, p.ln_f.weight, p.ln_f.bias as np.Array, c.normEps);
-    for (let l = 0; l < c.nLayer; l++) {
-      const b = p.h[l];
-      const hN = layerNorm(x.ref, b.ln_1.weight, b.ln_1.bias as np.Array, c.normEps);
-      const qkv = linear(hN, b.attn.c_attn.weight, b.attn.c_attn.bias);
-      const D = c.dModel;
-      const q = qkv.ref.slice([], [], [0, D]).reshape([B, L, c.nHead, H]);
-      const k = write(
-        cache[l].k,
-        qkv.ref.slice([], [], [D, 2 * D]).reshape([B, L, c.nHead, H]),
-        inp.place.ref,
-        keep.ref,
-      );
-      const v = write(
-        cache[l].v,
-        qkv.slice([], [], [2 * D, 3 * D]).reshape([B, L, c.nHead, H]),
-        inp.place.ref,
-        keep.ref,
-      );
-      out.push({ k: k.ref, v: v.ref });
-      x = x.add(linear(attention(q, k, v, inp.bias.ref), b.attn.c_proj.weight, b.attn.c_proj.bias));
-      const h2 = layerNorm(x.ref, b.ln_2.weight, b.ln_2.bias as np.Array, c.normEps);
-      x = x.add(
-        linear(
-          geluTanh(linear(h2, b.mlp.c_fc.weight, b.mlp.c_fc.bias)),
-          b.mlp.c_proj.weight,
-          b.mlp.c_proj.bias,
-        ),
-      );
-    }
+    for (let l = 0; l < c.nLayer; l++) x = gpt2Block(c, p.h[l], x, attendLayer(l));
   } else {
     const p = params as LlamaParams;
     const m = p.model;
@@ -115,35 +92,8 @@ export function forwardStep(
     final = (h) => rmsNorm(h, m.norm.weight, c.normEps);
     const cos = inp.cos as np.Array;
     const sin = inp.sin as np.Array;
-    for (let l = 0; l < c.nLayer; l++) {
-      const b = m.layers[l];
-      const a = b.self_attn;
-      const hN = rmsNorm(x.ref, b.input_layernorm.weight, c.normEps);
-      const q = ropeApply(
-        linear(hN.ref, a.q_proj.weight, a.q_proj.bias).reshape([B, L, c.nHead, H]),
-        cos.ref,
-        sin.ref,
-      );
-      const kNew = ropeApply(
-        linear(hN.ref, a.k_proj.weight, a.k_proj.bias).reshape([B, L, c.nKvHead, H]),
-        cos.ref,
-        sin.ref,
-      );
-      const vNew = linear(hN, a.v_proj.weight, a.v_proj.bias).reshape([B, L, c.nKvHead, H]);
-      const k = write(cache[l].k, kNew, inp.place.ref, keep.ref);
-      const v = write(cache[l].v, vNew, inp.place.ref, keep.ref);
-      out.push({ k: k.ref, v: v.ref });
-      x = x.add(linear(attention(q, k, v, inp.bias.ref), a.o_proj.weight, a.o_proj.bias));
-      const h2 = rmsNorm(x.ref, b.post_attention_layernorm.weight, c.normEps);
-      const mm = b.mlp;
-      x = x.add(
-        swiglu(h2, mm.gate_proj.weight, mm.up_proj.weight, mm.down_proj.weight, {
-          gate: mm.gate_proj.bias,
-          up: mm.up_proj.bias,
-          down: mm.down_proj.bias,
-        }),
-      );
-    }
+    const rotate = (y: np.Array) => ropeApply(y, cos.ref, sin.ref);
+    for (let l = 0; l < c.nLayer; l++) x = llamaBlock(c, m.layers[l], x, attendLayer(l), rotate);
     cos.dispose();
     sin.dispose();
   }

@@ -9,12 +9,10 @@ import { UserError } from "../../engine/errors.js";
 import { numpy as np } from "../../engine/jax.js";
 import { attention, attentionBias } from "../../nn/attention.js";
 import { embedding } from "../../nn/embedding.js";
-import { geluTanh } from "../../nn/gelu-tanh.js";
 import { layerNorm } from "../../nn/layer-norm.js";
-import { linear } from "../../nn/linear.js";
 import { rmsNorm } from "../../nn/rms-norm.js";
 import { rope, ropeApply } from "../../nn/rope.js";
-import { swiglu } from "../../nn/swiglu.js";
+import { gpt2Block, llamaBlock } from "./block.js";
 import type { LMConfig } from "./config.js";
 import type { GPT2Params, LlamaParams, LMParams } from "./params.js";
 
@@ -89,11 +87,6 @@ export function lmLogits(
   return forward(c, params, ids, { keyMask }).logits;
 }
 
-function splitHeads(x: np.Array, n: number, h: number): np.Array {
-  const [B, T] = x.shape;
-  return x.reshape([B, T, n, h]);
-}
-
 function extend(
   cache: KVCache | undefined,
   l: number,
@@ -120,27 +113,6 @@ function checkIds(c: LMConfig, ids: np.Array, offset: number) {
   }
 }
 
-/**
- * GPT-2's fused c_attn [D, 3D] applied as three products against column
- * blocks of the weight rather than one product split afterwards: the same
- * values, but the backward pass then never concatenates the three [B, T, D]
- * gradients into a padded [B, T, 3D] one (a strided, unvectorised kernel that
- * took 14 ms per layer of a DPO step). Consumes x, weight and bias.
- */
-function projectQkv(
-  x: np.Array,
-  weight: np.Array,
-  bias: np.Array | undefined,
-  D: number,
-): [np.Array, np.Array, np.Array] {
-  const part = (i: number, last: boolean) => {
-    const w = (last ? weight : weight.ref).slice([], [i * D, (i + 1) * D]);
-    const bi = bias && (last ? bias : bias.ref).slice([i * D, (i + 1) * D]);
-    return linear(last ? x : x.ref, w, bi);
-  };
-  return [part(0, false), part(1, false), part(2, true)];
-}
-
 function forwardGPT2(
   c: LMConfig,
   p: GPT2Params,
@@ -151,7 +123,6 @@ function forwardGPT2(
   const S0 = cacheLength(opts.cache);
   if (!opts.positions) checkIds(c, ids, S0);
   const S = S0 + T;
-  const H = c.headDim;
   const tied = p.lm_head ? undefined : p.wte.weight.ref;
   const pos = opts.positions
     ? embedding(p.wpe.weight, opts.positions)
@@ -161,23 +132,11 @@ function forwardGPT2(
   const newCache: KVCache = [];
   const keep = opts.returnCache ?? opts.cache !== undefined;
   for (let l = 0; l < c.nLayer; l++) {
-    const b = p.h[l];
-    const hN = layerNorm(x.ref, b.ln_1.weight, b.ln_1.bias as np.Array, c.normEps);
-    const [q0, k0, v0] = projectQkv(hN, b.attn.c_attn.weight, b.attn.c_attn.bias, c.dModel);
-    const q = splitHeads(q0, c.nHead, H);
-    let k = splitHeads(k0, c.nHead, H);
-    let v = splitHeads(v0, c.nHead, H);
-    ({ k, v } = extend(opts.cache, l, k, v));
-    if (keep) newCache.push({ k: k.ref, v: v.ref });
-    const a = attention(q, k, v, bias.ref);
-    x = x.add(linear(a, b.attn.c_proj.weight, b.attn.c_proj.bias));
-    const h2 = layerNorm(x.ref, b.ln_2.weight, b.ln_2.bias as np.Array, c.normEps);
-    const m = linear(
-      geluTanh(linear(h2, b.mlp.c_fc.weight, b.mlp.c_fc.bias)),
-      b.mlp.c_proj.weight,
-      b.mlp.c_proj.bias,
-    );
-    x = x.add(m);
+    x = gpt2Block(c, p.h[l], x, (q, k, v) => {
+      ({ k, v } = extend(opts.cache, l, k, v));
+      if (keep) newCache.push({ k: k.ref, v: v.ref });
+      return attention(q, k, v, bias.ref);
+    });
   }
   bias.dispose();
   x = layerNorm(x, p.ln_f.weight, p.ln_f.bias as np.Array, c.normEps);
@@ -206,24 +165,12 @@ function forwardLlama(
   const newCache: KVCache = [];
   const keep = opts.returnCache ?? opts.cache !== undefined;
   for (let l = 0; l < c.nLayer; l++) {
-    const b = m.layers[l];
-    const a = b.self_attn;
-    const hN = rmsNorm(x.ref, b.input_layernorm.weight, c.normEps);
-    const q = rot(splitHeads(linear(hN.ref, a.q_proj.weight, a.q_proj.bias), c.nHead, H));
-    let k = rot(splitHeads(linear(hN.ref, a.k_proj.weight, a.k_proj.bias), c.nKvHead, H));
-    let v = splitHeads(linear(hN, a.v_proj.weight, a.v_proj.bias), c.nKvHead, H);
-    ({ k, v } = extend(opts.cache, l, k, v));
-    if (keep) newCache.push({ k: k.ref, v: v.ref });
-    x = x.add(linear(attention(q, k, v, bias.ref), a.o_proj.weight, a.o_proj.bias));
-    const h2 = rmsNorm(x.ref, b.post_attention_layernorm.weight, c.normEps);
-    const mm = b.mlp;
-    x = x.add(
-      swiglu(h2, mm.gate_proj.weight, mm.up_proj.weight, mm.down_proj.weight, {
-        gate: mm.gate_proj.bias,
-        up: mm.up_proj.bias,
-        down: mm.down_proj.bias,
-      }),
-    );
+    const attend = (q: np.Array, k: np.Array, v: np.Array) => {
+      ({ k, v } = extend(opts.cache, l, k, v));
+      if (keep) newCache.push({ k: k.ref, v: v.ref });
+      return attention(q, k, v, bias.ref);
+    };
+    x = llamaBlock(c, m.layers[l], x, attend, rot);
   }
   bias.dispose();
   if (tables) {
