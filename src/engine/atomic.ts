@@ -5,12 +5,11 @@
  * therefore sees either the old file or the complete new one, never a torn
  * write.
  */
-import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { nodeBuiltin } from "./node-builtins.js";
 
 /** fsyncs a directory so renames/creations inside it are durable (no-op where unsupported). */
 export function fsyncDir(dir: string): void {
+  const { closeSync, fsyncSync, openSync } = nodeBuiltin("fs");
   let fd: number | undefined;
   try {
     fd = openSync(dir, "r");
@@ -24,6 +23,8 @@ export function fsyncDir(dir: string): void {
 
 /** A fresh temporary name beside `path` (same directory, so rename never crosses devices). */
 export function tempPathFor(path: string): string {
+  const { basename, dirname, join } = nodeBuiltin("path");
+  const { randomBytes } = nodeBuiltin("crypto");
   return join(
     dirname(path),
     `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`,
@@ -32,10 +33,12 @@ export function tempPathFor(path: string): string {
 
 /** Writes `data` to `path` atomically: temp file, fsync, rename, fsync dir. Creates parent dirs. */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const dir = dirname(path);
+  const { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } =
+    nodeBuiltin("fs");
+  const dir = nodeBuiltin("path").dirname(path);
   mkdirSync(dir, { recursive: true });
   const tmp = tempPathFor(path);
-  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const fd = openSync(tmp, "w", 0o644);
   try {
     let off = 0;

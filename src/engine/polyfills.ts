@@ -4,15 +4,17 @@
  * used by `einsum` and `dotProductAttention`. This module installs them once,
  * before the engine is imported, and is a no-op in browsers and newer Nodes.
  */
-import os from "node:os";
 import { Float16Array as Float16ArrayPolyfill } from "@petamoriken/float16";
+import { envVar, isNode, nodeBuiltin } from "./node-builtins.js";
 
 const g = globalThis as Record<string, unknown>;
 
-/** Number of worker threads the engine will use: PREFOPT_THREADS or all cores. */
+/** Number of worker threads the engine will use: PREFOPT_THREADS or all cores (the browser's count there). */
 export function engineThreads(): number {
-  const env = Number(process.env.PREFOPT_THREADS);
+  const env = Number(envVar("PREFOPT_THREADS"));
   if (Number.isInteger(env) && env > 0) return env;
+  if (!isNode()) return Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
+  const os = nodeBuiltin("os");
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
 

@@ -12,12 +12,12 @@
  * engine caches its probe. Setting a V8 flag at run time is process-wide, so
  * the engine's worker threads see it too.
  */
-import v8 from "node:v8";
+import { nodeBuiltin } from "./node-builtins.js";
 
 /** Turns relaxed SIMD on unless PREFOPT_RELAXED_SIMD=0. */
 export function enableRelaxedSimd(): void {
   if (process.env.PREFOPT_RELAXED_SIMD !== "0" && !hasRelaxedMadd())
-    v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+    nodeBuiltin("v8").setFlagsFromString("--experimental-wasm-relaxed-simd");
 }
 
 /** A module with one function `(v128, v128, v128) → f32x4.relaxed_madd`: validates only where relaxed SIMD is on. */
@@ -26,5 +26,8 @@ const RELAXED_MADD_PROBE =
 
 /** Whether WebAssembly validates `f32x4.relaxed_madd` here and now. */
 export function hasRelaxedMadd(): boolean {
-  return WebAssembly.validate(Buffer.from(RELAXED_MADD_PROBE, "hex"));
+  const bytes = new Uint8Array(RELAXED_MADD_PROBE.length / 2);
+  for (let i = 0; i < bytes.length; i++)
+    bytes[i] = Number.parseInt(RELAXED_MADD_PROBE.slice(2 * i, 2 * i + 2), 16);
+  return WebAssembly.validate(bytes);
 }

@@ -14,12 +14,12 @@
  * BigUint64Array on the host, losslessly; `fromHost` converts them to int32
  * and throws if a value does not fit.
  */
-import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "./atomic.js";
 import { UserError } from "./errors.js";
 import { assertFinite } from "./finite.js";
 import { decodeHalf, encodeHalf } from "./half.js";
 import { numpy as np, tree } from "./jax.js";
+import { nodeBuiltin } from "./node-builtins.js";
 import { flattenNamed } from "./pytree.js";
 
 export type SafetensorsDType =
@@ -312,7 +312,7 @@ export function encodeSafetensors(
 export function readSafetensors(path: string, opts: { keepHalf?: boolean } = {}): SafetensorsFile {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = nodeBuiltin("fs").readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(

@@ -7,12 +7,13 @@
  * trip to a worker per kernel (~5-15% of a DPO step on a loaded 2-core
  * machine; bench/run.ts uses it for its one-thread settings).
  */
+import { isNode } from "./node-builtins.js";
 import { engineThreads, installPolyfills } from "./polyfills.js";
 import { enableRelaxedSimd } from "./relaxed-simd.js";
 import { compileWasmOptimised } from "./wasm-tiering.js";
 import { installWorkerShim } from "./worker-shim.js";
 
-if (typeof process !== "undefined" && process.versions?.node) {
+if (isNode()) {
   installPolyfills();
   enableRelaxedSimd();
   compileWasmOptimised();

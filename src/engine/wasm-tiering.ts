@@ -9,8 +9,9 @@
  * src/engine/relaxed-simd.ts, it must run before the engine compiles a
  * kernel and holds for the worker threads too.
  */
-import v8 from "node:v8";
+import { nodeBuiltin } from "./node-builtins.js";
 
 export function compileWasmOptimised(): void {
-  if (process.env.PREFOPT_WASM_TIERING !== "1") v8.setFlagsFromString("--no-wasm-dynamic-tiering");
+  if (process.env.PREFOPT_WASM_TIERING !== "1")
+    nodeBuiltin("v8").setFlagsFromString("--no-wasm-dynamic-tiering");
 }

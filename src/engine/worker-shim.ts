@@ -7,8 +7,8 @@
  * exits, and ref'd while they owe an answer so an awaited kernel keeps the
  * process alive.
  */
-import { resolveObjectURL } from "node:buffer";
-import { Worker as NodeWorker } from "node:worker_threads";
+import type { Worker as NodeWorker } from "node:worker_threads";
+import { nodeBuiltin } from "./node-builtins.js";
 
 const BOOTSTRAP = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -32,7 +32,7 @@ export class NodeWebWorker {
 
   constructor(url: string | URL, _options?: { type?: string }) {
     const href = String(url);
-    const blob = resolveObjectURL(href);
+    const blob = nodeBuiltin("buffer").resolveObjectURL(href);
     if (!blob) throw new Error(`worker-shim: cannot resolve ${href}`);
     blob.text().then(
       (source) => this.#start(source),
@@ -42,7 +42,10 @@ export class NodeWebWorker {
 
   #start(source: string): void {
     if (this.#terminated) return;
-    const w = new NodeWorker(BOOTSTRAP, { eval: true, workerData: { source } });
+    const w = new (nodeBuiltin("worker_threads").Worker)(BOOTSTRAP, {
+      eval: true,
+      workerData: { source },
+    });
     w.on("message", (data) => {
       if (--this.#pending <= 0) {
         this.#pending = 0;

@@ -2,8 +2,8 @@
  * The model directories bundled with prefopt (repo root `models/`), built
  * reproducibly by prefopt's own commands. One line per kind.
  */
-import { fileURLToPath } from "node:url";
 import { UserError } from "../engine/errors.js";
+import { nodeBuiltin } from "../engine/node-builtins.js";
 
 const BUNDLED: Record<string, string> = {
   /** tiny GPT-2 pretrained on the movie-review corpus by `prefopt pretrain` */
@@ -22,5 +22,5 @@ export function defaultModelDir(kind: string): string {
       `defaultModelDir: unknown kind "${kind}", expected one of ${Object.keys(BUNDLED).join(", ")}`,
     );
   }
-  return fileURLToPath(new URL(`../../models/${name}`, import.meta.url));
+  return nodeBuiltin("url").fileURLToPath(new URL(`../../models/${name}`, import.meta.url));
 }

@@ -4,7 +4,6 @@
  * The math lives in pure functions (forward.ts, logprobs.ts); this class only
  * holds the pieces together for users of the library.
  */
-import { join } from "node:path";
 import { UserError } from "../../engine/errors.js";
 import { initEngine } from "../../engine/init.js";
 import { jit, numpy as np } from "../../engine/jax.js";
@@ -117,6 +116,7 @@ export class CausalLM {
 function checkVocab(c: LMConfig, tok: LMTokenizer): void {
   if (tok.vocabSize > c.vocabSize) {
     const dir = tok.source.replace(/[/\\]?tokenizer\.json$/, "");
+    const join = (d: string, f: string) => (d ? `${d}/${f}` : f);
     throw new UserError(
       `${join(dir, "tokenizer.json")}: tokenizer has ${tok.vocabSize} tokens but ${join(dir, "config.json")} says vocab_size ${c.vocabSize}`,
     );

@@ -5,15 +5,19 @@
  * `{"format": "pt"}` metadata as transformers expects) and
  * `generation_config.json`. The tokenizer files are handled by tokenizer.ts.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { writeJsonAtomic } from "../../engine/atomic.js";
 import { UserError } from "../../engine/errors.js";
 import { assertFinite } from "../../engine/finite.js";
+import { nodeBuiltin } from "../../engine/node-builtins.js";
 import { type HostTensor, readSafetensors, writeSafetensors } from "../../engine/safetensors.js";
 import { configFromHF, configToHF, type LMConfig } from "./config.js";
 import { type F32Tensor, paramsFromHF, paramsToHF } from "./hf-tensors.js";
 import type { LMParams } from "./params.js";
+
+// Node built-ins at call time, so the module also loads in a browser (engine/node-builtins.ts)
+const join = (...parts: string[]) => nodeBuiltin("path").join(...parts);
+const existsSync = (path: string) => nodeBuiltin("fs").existsSync(path);
+const readFileSync = (path: string, enc: "utf8") => nodeBuiltin("fs").readFileSync(path, enc);
 
 function readJson(path: string): Record<string, unknown> {
   let text: string;
@@ -36,7 +40,8 @@ export function loadConfig(dir: string): LMConfig {
   return configFromHF(readJson(path), path);
 }
 
-function toF32(t: HostTensor, file: string, name: string): F32Tensor {
+/** A float tensor as float32 (F16/BF16 arrive decoded); throws naming `file` and `name` otherwise or if non-finite. */
+export function toF32(t: HostTensor, file: string, name: string): F32Tensor {
   const out = (data: Float32Array): F32Tensor => {
     assertFinite(data, `${file}: tensor "${name}"`);
     return { shape: t.shape, data };

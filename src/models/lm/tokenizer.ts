@@ -3,14 +3,18 @@
  * byte-level BPE and the rest of what @huggingface/tokenizers reads) plus
  * `tokenizer_config.json` (special tokens, chat template).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { writeJsonAtomic } from "../../engine/atomic.js";
 import { UserError } from "../../engine/errors.js";
+import { nodeBuiltin } from "../../engine/node-builtins.js";
 import { type ChatMessage, DEFAULT_CHAT_TEMPLATE, renderChatTemplate } from "./chat-template.js";
 
 type Json = Record<string, unknown>;
+
+// Node built-ins at call time, so the module also loads in a browser (engine/node-builtins.ts)
+const join = (...parts: string[]) => nodeBuiltin("path").join(...parts);
+const existsSync = (path: string) => nodeBuiltin("fs").existsSync(path);
+const readFileSync = (path: string, enc: "utf8") => nodeBuiltin("fs").readFileSync(path, enc);
 
 function readJson(path: string): Json {
   let text: string;

@@ -1,0 +1,228 @@
+#!/usr/bin/env node
+// The package as a user meets it (CI): `npm pack` (which builds dist/), install
+// the tarball into a fresh temporary project with default npm settings, then
+// run the CLI through npx, import prefopt from plain ES module and CommonJS
+// files (dpoLoss against its closed form), and type-check a consumer .ts file
+// with `tsc --strict` and no skipLibCheck. Prints the tarball's size and file
+// count. Usage: node scripts/pack-check.mjs [--keep] [--matmul]
+//   --keep    leave the temporary project (its path is printed)
+//   --matmul  also time a 1024³ matrix product in the consumer and in the checkout
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "..");
+const keep = process.argv.includes("--keep");
+const matmul = process.argv.includes("--matmul");
+const work = mkdtempSync(join(tmpdir(), "prefopt-pack-"));
+const consumer = join(work, "consumer");
+mkdirSync(consumer);
+// a clean environment: no npm_config_* from an enclosing `npm run`, so npm runs with its defaults
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_")),
+);
+
+function run(cmd, args, cwd, opts = {}) {
+  const shown = `${cmd} ${args.join(" ")}`;
+  console.log(`\n$ ${shown}`);
+  const r = spawnSync(cmd, args, { cwd, env: { ...env, ...opts.env }, encoding: "utf8" });
+  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`.trimEnd();
+  if (out) console.log(opts.quiet ? out.split("\n").slice(-3).join("\n") : out);
+  if (r.status !== 0) {
+    console.error(`pack-check: \`${shown}\` exited ${r.status} (project: ${consumer})`);
+    process.exit(1);
+  }
+  return r.stdout;
+}
+
+function check(cond, what) {
+  if (!cond) {
+    console.error(`pack-check: FAILED: ${what} (project: ${consumer})`);
+    process.exit(1);
+  }
+  console.log(`ok: ${what}`);
+}
+
+// 1. npm pack (prepack builds dist/)
+// lifecycle output (prepack) may precede npm's JSON on stdout
+const packOut = run("npm", ["pack", "--json", "--pack-destination", work], root, { quiet: true });
+const packed = JSON.parse(packOut.slice(packOut.search(/^\[/m)))[0];
+const tarball = join(work, packed.filename);
+const paths = packed.files.map((f) => f.path);
+console.log(
+  `tarball: ${packed.filename}, ${(packed.size / 1e6).toFixed(2)} MB packed, ` +
+    `${(packed.unpackedSize / 1e6).toFixed(2)} MB unpacked, ${packed.entryCount} files`,
+);
+for (const need of [
+  "bin/prefopt.js",
+  "dist/index.js",
+  "dist/index.d.ts",
+  "dist/browser.js",
+  "dist/cli/main.js",
+  "vendor/jax-js/index.js",
+  "vendor/jax-js/LICENSE",
+  "models/text-base/model.safetensors",
+  "models/text-base/tokenizer.json",
+]) {
+  check(paths.includes(need), `tarball holds ${need}`);
+}
+const stray = paths.filter((p) => /^(src|test|bench|scripts|patches|\.ci|docs|examples)\//.test(p));
+check(stray.length === 0, `tarball holds no sources, tests, bench or scripts (${stray.length})`);
+check(
+  !paths.some((p) => /checkpoint-/.test(p)),
+  "tarball holds no training checkpoints of the bundled models",
+);
+const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const scripts = manifest.scripts ?? {};
+check(
+  !["preinstall", "install", "postinstall", "prepare"].some((s) => s in scripts),
+  "no install scripts",
+);
+
+// 2. a fresh project, default npm settings
+writeFileSync(
+  join(consumer, "package.json"),
+  `${JSON.stringify({ name: "consumer", version: "1.0.0", private: true, type: "module" }, null, 2)}\n`,
+);
+run("npm", ["install", tarball], consumer, { quiet: true });
+
+// 3. the CLI through npx, compiled JavaScript only
+const helpText = run("npx", ["prefopt", "--help"], consumer);
+check(/Usage: prefopt/.test(helpText), "npx prefopt --help prints the usage");
+const version = spawnSync("npx", ["prefopt", "--version"], { cwd: consumer, env, encoding: "utf8" });
+if (version.status === 0) {
+  console.log(`\n$ npx prefopt --version\n${version.stdout.trim()}`);
+  check(version.stdout.trim() === manifest.version, `npx prefopt --version prints ${manifest.version}`);
+} else console.log("\n(npx prefopt --version: not a CLI option yet; --help checked instead)");
+const sample = run("npx", ["prefopt", "generate", "--prompt", "The movie", "--n", "1"], consumer);
+check(/The movie/.test(sample), "npx prefopt generate continues the prompt with the bundled model");
+
+// 4. plain ES module and CommonJS consumers: dpoLoss against −log σ(β·margin)
+const beta = 0.5;
+const rows = [
+  [-3, -5, -4, -4],
+  [-2, -1, -2.5, -1.5],
+];
+const expected = rows.map(([pc, pr, rc, rr]) => Math.log1p(Math.exp(-beta * (pc - rc - (pr - rr)))));
+const meanExpected = expected.reduce((a, b) => a + b) / expected.length;
+const body = (imp) => `${imp}
+await initEngine();
+const col = (i) => np.array(${JSON.stringify(rows)}.map((r) => r[i]));
+const out = dpoLoss(
+  { policyChosenLogps: col(0), policyRejectedLogps: col(1), refChosenLogps: col(2), refRejectedLogps: col(3) },
+  { beta: ${beta} },
+);
+console.log(JSON.stringify({ loss: (await out.loss.data())[0], losses: Array.from(await out.losses.data()) }));
+`;
+writeFileSync(
+  join(consumer, "dpo.mjs"),
+  body('import { dpoLoss, initEngine, np } from "prefopt";'),
+);
+writeFileSync(
+  join(consumer, "dpo.cjs"),
+  `(async () => {\n${body('const { dpoLoss, initEngine, np } = require("prefopt");')}})();\n`,
+);
+for (const file of ["dpo.mjs", "dpo.cjs"]) {
+  const got = JSON.parse(run("node", [file], consumer).trim().split("\n").pop());
+  const close = (a, b) => Math.abs(a - b) < 1e-5 * Math.max(1, Math.abs(b));
+  check(
+    close(got.loss, meanExpected) && got.losses.every((l, i) => close(l, expected[i])),
+    `${file}: dpoLoss = ${got.loss.toFixed(6)}, closed form ${meanExpected.toFixed(6)}`,
+  );
+}
+
+// 5. a TypeScript consumer: tsc --strict, no skipLibCheck, Node16 resolution
+writeFileSync(
+  join(consumer, "consumer.ts"),
+  `import { CausalLM, dpoLoss, type DpoOptions, initEngine, np, preferenceLoss } from "prefopt";
+
+const opts: DpoOptions = { beta: 0.1, type: "ipo" };
+export async function main(): Promise<number> {
+  await initEngine();
+  const lm: CausalLM = await CausalLM.load();
+  const text: string = await lm.generate("The movie", { maxNewTokens: 4 });
+  const a: np.Array = np.array([-1, -2]);
+  const out = dpoLoss(
+    { policyChosenLogps: a, policyRejectedLogps: np.array([-2, -2]), refChosenLogps: np.zeros([2]), refRejectedLogps: np.zeros([2]) },
+    opts,
+  );
+  const l: np.Array = preferenceLoss(np.array([0.5]), { beta: 1 });
+  l.dispose();
+  lm.dispose();
+  return text.length + (await out.loss.data())[0];
+}
+`,
+);
+writeFileSync(
+  join(consumer, "tsconfig.json"),
+  `${JSON.stringify(
+    {
+      compilerOptions: {
+        strict: true,
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        target: "es2022",
+        noEmit: true,
+        types: [],
+        lib: ["es2023", "dom"],
+      },
+      files: ["consumer.ts"],
+    },
+    null,
+    2,
+  )}\n`,
+);
+run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "."], consumer);
+check(true, "tsc --strict (no skipLibCheck) accepts a consumer of prefopt's types");
+
+// 6. optional: a 1024³ matrix product, the installed package against the checkout
+if (matmul) {
+  const bench = (imp) => `${imp}
+await initEngine();
+const n = 1024;
+const a = np.array(Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5), { shape: [n, n] });
+const b = np.array(Float32Array.from({ length: n * n }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5), { shape: [n, n] });
+const times = [];
+for (let i = 0; i < 12; i++) {
+  const t0 = performance.now();
+  const c = np.matmul(a.ref, b.ref);
+  await c.data();
+  times.push(performance.now() - t0);
+}
+times.splice(0, 2);
+times.sort((x, y) => x - y);
+console.log(JSON.stringify({ median: times[times.length >> 1], best: times[0] }));
+process.exit(0);
+`;
+  writeFileSync(
+    join(consumer, "matmul.mjs"),
+    bench('import { initEngine, np } from "prefopt";'),
+  );
+  mkdirSync(join(root, "runs"), { recursive: true });
+  writeFileSync(
+    join(root, "runs", ".matmul-checkout.ts"),
+    bench('import { initEngine, np } from "../src/index.ts";'),
+  );
+  const res = {};
+  for (let round = 0; round < 2; round++) {
+    for (const [who, cwd, args] of [
+      ["consumer", consumer, ["matmul.mjs"]],
+      ["checkout", root, ["--import", "tsx", "runs/.matmul-checkout.ts"]],
+    ]) {
+      const r = JSON.parse(execFileSync(process.execPath, args, { cwd, env, encoding: "utf8" }));
+      res[who] = Math.min(res[who] ?? Infinity, r.median);
+      console.log(
+        `matmul 1024³ ${who}: median ${r.median.toFixed(1)} ms, best ${r.best.toFixed(1)} ms`,
+      );
+    }
+  }
+  rmSync(join(root, "runs", ".matmul-checkout.ts"), { force: true });
+  console.log(
+    `matmul 1024³: consumer/checkout = ${(res.consumer / res.checkout).toFixed(3)} (best median of two rounds each)`,
+  );
+}
+
+if (!keep) rmSync(work, { recursive: true, force: true });
+else console.log(`\nkept ${work}`);
+console.log("\npack-check: all checks passed");
