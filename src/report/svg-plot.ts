@@ -26,10 +26,12 @@ export type PlotOptions = {
   yRightLabel?: string;
   width?: number;
   height?: number;
+  /** draw the legend (default true; off when a figure draws one legend for many plots) */
+  legend?: boolean;
   series: Series[];
 };
 
-const PALETTE = [
+export const PALETTE = [
   "#1f77b4",
   "#d62728",
   "#2ca02c",
@@ -52,7 +54,8 @@ export function niceTicks(lo: number, hi: number, n = 6): number[] {
   const start = Math.floor(lo / step) * step;
   const ticks: number[] = [];
   for (let v = start; ; v += step) {
-    ticks.push(Number(v.toPrecision(12)));
+    // a tick that should be 0 comes out as ±1e-17 from the running sum
+    ticks.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
     if (v >= hi - step * 1e-9) break;
   }
   return ticks;
@@ -65,7 +68,8 @@ function fmt(v: number): string {
   return String(Number(v.toPrecision(4)));
 }
 
-function esc(s: string): string {
+/** Escapes text for SVG. */
+export function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
@@ -171,17 +175,18 @@ export function linePlot(opts: PlotOptions): string {
     }
   });
   // legend
-  opts.series.forEach((s, k) => {
-    const color = s.color ?? PALETTE[k % PALETTE.length];
-    const y = m.t + 16 + k * 20;
-    const x = m.l + 12;
-    out.push(
-      `<line x1="${x}" y1="${y}" x2="${x + 24}" y2="${y}" stroke="${color}" stroke-width="3"${s.dashed ? ' stroke-dasharray="7 5"' : ""}/>`,
-    );
-    out.push(
-      `<text x="${x + 32}" y="${y}" dominant-baseline="middle">${esc(s.name)}${s.right ? " (right axis)" : ""}</text>`,
-    );
-  });
+  if (opts.legend !== false)
+    opts.series.forEach((s, k) => {
+      const color = s.color ?? PALETTE[k % PALETTE.length];
+      const y = m.t + 16 + k * 20;
+      const x = m.l + 12;
+      out.push(
+        `<line x1="${x}" y1="${y}" x2="${x + 24}" y2="${y}" stroke="${color}" stroke-width="3"${s.dashed ? ' stroke-dasharray="7 5"' : ""}/>`,
+      );
+      out.push(
+        `<text x="${x + 32}" y="${y}" dominant-baseline="middle">${esc(s.name)}${s.right ? " (right axis)" : ""}</text>`,
+      );
+    });
   out.push("</svg>");
   return out.join("\n");
 }
