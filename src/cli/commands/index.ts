@@ -6,6 +6,7 @@ import { registerEval } from "./eval.js";
 import { registerExperiment } from "./experiment.js";
 import { registerLM } from "./lm.js";
 import { registerPreference } from "./preference.js";
+import { registerStudio } from "./studio.js";
 import { registerVerify } from "./verify.js";
 import { registerViz } from "./viz.js";
 
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerExperiment(program);
   registerLM(program);
   registerPreference(program);
+  registerStudio(program);
   registerVerify(program);
   registerViz(program);
 }

@@ -1,0 +1,116 @@
+/**
+ * `prefopt studio`: the preference studio web app (labeling, blinded human
+ * evaluation, training on the labels, run reports), plus `studio import` and
+ * `studio export` for its data directory from the command line.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+import { UserError } from "../../engine/errors.js";
+import { exportFile } from "../../studio/export.js";
+import { importJsonl } from "../../studio/import.js";
+import { serveStudio } from "../../studio/serve.js";
+import { Store } from "../../studio/store.js";
+import { parseInteger } from "../options.js";
+
+const DEFAULT_DATA = "studio-data";
+
+function parsePort(v: string): number {
+  const n = parseInteger(v);
+  if (n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port 0–65535, got "${v}"`);
+  return n;
+}
+
+export function registerStudio(program: Command): void {
+  const studio = program
+    .command("studio")
+    .description(
+      "Serve the preference studio: label text or image pairs with the keyboard (saved at once in " +
+        "SQLite in --data), run blinded human evaluations of model A vs B with live win rates, train " +
+        "DPO on the labels and watch its curves. Binds to 127.0.0.1; any other --host requires the " +
+        "access token printed in the URL.",
+    )
+    .option("--data <dir>", "data directory (studio.db, images/, exports/, runs/)", DEFAULT_DATA)
+    .option("--port <n>", "TCP port (0: any free port)", parsePort, 8470)
+    .option("--host <address>", "address to bind (not loopback: a token is required)", "127.0.0.1")
+    .option("--token <t>", "access token (default: random when --host is not loopback)")
+    .action(async (opts) => {
+      const s = await serveStudio({
+        dataDir: opts.data,
+        host: opts.host,
+        port: opts.port,
+        token: opts.token ?? process.env.PREFOPT_STUDIO_TOKEN,
+      });
+      const c = s.store.counts();
+      console.log(`prefopt studio: ${s.url}`);
+      console.log(
+        `  data ${resolve(opts.data)}: ${c.items.pairs} pairs (${c.judgments.pairs} labels), ` +
+          `${c.items.eval} evaluation pairs (${c.judgments.eval} judgments)`,
+      );
+      if (s.token) console.log("  bound off loopback: every request needs the token in that URL");
+      console.log("  Ctrl-C stops it");
+      const stop = () => {
+        void s.close().then(() => process.exit(0));
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+
+  studio
+    .command("import <file>")
+    .description(
+      "Add pairs to the studio's data directory: TRL preference JSONL or image-pair JSONL (PNG paths " +
+        'relative to the file) to label, or with --eval rows {"prompt", "a", "b", "judge"?} of model A ' +
+        "and B outputs to evaluate blinded.",
+    )
+    .option("--data <dir>", "data directory", DEFAULT_DATA)
+    .option("--eval", "rows are model A vs B outputs for human evaluation")
+    .option("--model-a <name>", "name of model A (with --eval)", "A")
+    .option("--model-b <name>", "name of model B (with --eval)", "B")
+    .action((file: string, opts) => {
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (e) {
+        throw new UserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
+      }
+      const store = new Store(opts.data);
+      try {
+        const r = importJsonl(store, text, file, {
+          task: opts.eval ? "eval" : "pairs",
+          modelA: opts.modelA,
+          modelB: opts.modelB,
+          baseDir: dirname(resolve(file)),
+        });
+        console.log(
+          `imported ${r.added} new ${opts.eval ? "evaluation " : ""}pair(s) from ${file} into ${opts.data} (${r.existing} already there)`,
+        );
+      } finally {
+        store.close();
+      }
+    });
+
+  studio
+    .command("export")
+    .description(
+      "Write the labeled pairs (majority vote per pair, ties left out) as TRL JSONL for `prefopt dpo " +
+        "--data`, or with --media image as image-pair JSONL (PNG paths relative to --out).",
+    )
+    .option("--data <dir>", "data directory", DEFAULT_DATA)
+    .requiredOption("--out <file>", "JSONL file to write")
+    .option("--media <m>", "text | image", "text")
+    .action((opts) => {
+      if (opts.media !== "text" && opts.media !== "image") {
+        throw new UserError(`--media: expected text or image, got "${opts.media}"`);
+      }
+      const store = new Store(opts.data);
+      try {
+        const s = exportFile(store, opts.media, opts.out);
+        console.log(
+          `wrote ${s.rows} ${s.media} pair(s) to ${opts.out} (${s.undecided} tied, ${s.unlabeled} unlabeled left out)`,
+        );
+      } finally {
+        store.close();
+      }
+    });
+}
