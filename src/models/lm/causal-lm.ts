@@ -13,6 +13,7 @@ import type { LMConfig } from "./config.js";
 import { forward } from "./forward.js";
 import { type GenerateOptions, generateBatch } from "./generate.js";
 import { loadPretrained, savePretrained } from "./hf.js";
+import { fetchModelFiles, type ModelFiles, modelFromFiles } from "./model-files.js";
 import type { LMParams } from "./params.js";
 import { LMTokenizer } from "./tokenizer.js";
 
@@ -31,6 +32,27 @@ export class CausalLM {
     await initEngine();
     const tokenizer = LMTokenizer.load(dir);
     const { config, params } = loadPretrained(dir);
+    try {
+      return new CausalLM(config, params, tokenizer);
+    } catch (err) {
+      disposeTree(params);
+      throw err;
+    }
+  }
+
+  /**
+   * Loads a model directory served over HTTP (a page's own files, a CDN, the
+   * Hugging Face Hub's resolve URLs): config.json, model.safetensors,
+   * tokenizer.json and tokenizer_config.json under `base`. Works in browsers.
+   */
+  static async fromUrl(base: string | URL, fetchFn?: typeof fetch): Promise<CausalLM> {
+    return CausalLM.fromFiles(await fetchModelFiles(base, fetchFn));
+  }
+
+  /** From the contents of a model directory's files (e.g. fetched, or picked by a user). */
+  static async fromFiles(files: ModelFiles): Promise<CausalLM> {
+    await initEngine();
+    const { config, params, tokenizer } = modelFromFiles(files);
     try {
       return new CausalLM(config, params, tokenizer);
     } catch (err) {
