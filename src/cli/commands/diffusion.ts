@@ -17,10 +17,20 @@ import { generateImages } from "../../models/diffusion/generate.js";
 import { defaultDiffusionConfig, loadDiffusion } from "../../models/diffusion/model.js";
 import { sdedit } from "../../models/diffusion/sdedit.js";
 import { loadClassifier } from "../../models/vision/digit-classifier.js";
-import { CLASSIFIER_TRAIN_DEFAULTS, trainClassifier } from "../../pipelines/classifier-train.js";
-import { DIFFUSION_TRAIN_DEFAULTS, trainDiffusion } from "../../pipelines/diffusion-train.js";
+import { CLASSIFIER_TRAIN_DEFAULTS, runClassifierTrain } from "../../pipelines/classifier-train.js";
+import { DIFFUSION_TRAIN_DEFAULTS, runDiffusionTrain } from "../../pipelines/diffusion-train.js";
 import { writeImageGrid } from "../../report/image-grid.js";
-import { parseInteger, parseNumber, parseNumberOrInfinity } from "../options.js";
+import {
+  addTrainingOptions,
+  numberIn,
+  parseInteger,
+  parseNonNegativeInt,
+  parseNumber,
+  parseNumberOrInfinity,
+  runTrainingCommand,
+  trainingFlags,
+} from "../options.js";
+import { registerDiffusionPreference } from "./diffusion-dpo.js";
 
 function parseMethod(v: string): "ddpm" | "ddim" {
   if (v !== "ddpm" && v !== "ddim")
@@ -58,29 +68,42 @@ export function registerDiffusion(program: Command): void {
   const diffusion = program
     .command("diffusion")
     .description(
-      "Text-to-digit diffusion: train the model, sample from it, edit images (SDEdit), evaluate it.",
+      "Text-to-digit diffusion: train the model, sample from it, edit images (SDEdit), evaluate it; preference pairs, Diffusion-DPO and A-vs-B comparisons.",
     );
   const d = DIFFUSION_TRAIN_DEFAULTS;
 
-  diffusion
+  const train = diffusion
     .command("train")
     .description(
       "Train the UNet + text encoder on captioned MNIST (the recipe of the bundled base model).",
-    )
+    );
+  addTrainingOptions(
+    train,
+    {
+      out: "runs/image",
+      steps: d.steps,
+      lr: d.lr,
+      batchSize: d.batchSize,
+      warmupSteps: d.warmupSteps,
+      saveEvery: d.saveEvery,
+      seed: d.seed,
+      skipNonfinite: true,
+    },
+    {
+      out: "model directory to write (checkpoints, metrics.jsonl, config.json, model.safetensors, curves.png; --out models/image-base rebuilds the bundled model); re-running with the same --out continues from its latest checkpoint",
+      batchSize: "images per step",
+    },
+  )
     .option(
-      "--out <dir>",
-      "model directory to write (checkpoints, metrics.jsonl, config.json, model.safetensors); --out models/image-base rebuilds the bundled model",
-      "runs/image",
+      "--ema <x>",
+      "EMA decay of the saved weights, in [0, 1)",
+      numberIn(0, 1, "hi"),
+      d.emaDecay,
     )
-    .option("--steps <n>", "optimiser steps", parseInteger, d.steps)
-    .option("--batch-size <n>", "images per step", parseInteger, d.batchSize)
-    .option("--lr <x>", "peak learning rate", parseNumber, d.learningRate)
-    .option("--warmup <n>", "warm-up steps", parseInteger, d.warmup)
-    .option("--ema <x>", "EMA decay of the saved weights", parseNumber, d.emaDecay)
     .option(
       "--caption-dropout <p>",
       "probability of the null caption",
-      parseNumber,
+      numberIn(0, 1),
       d.captionDropout,
     )
     .option(
@@ -92,35 +115,28 @@ export function registerDiffusion(program: Command): void {
     .option(
       "--attention-heads <n>",
       "add a self-attention block with n heads at 7×7 (0: none; about +30% time per step)",
-      parseInteger,
+      parseNonNegativeInt,
       0,
-    )
-    .option("--seed <n>", "random seed", parseInteger, d.seed)
-    .option("--save-every <n>", "checkpoint every n steps", parseInteger, 250)
-    .option("--no-resume", "start from scratch even if a checkpoint exists")
-    .option(
-      "--skip-nonfinite",
-      "roll back and count steps whose loss or gradient is NaN/Inf (default: stop with an error)",
     )
     .action(async (o) => {
       await initEngine();
-      const r = await trainDiffusion({
-        onNonFinite: o.skipNonfinite ? "skip" : "stop",
-        outDir: o.out,
-        steps: o.steps,
-        batchSize: o.batchSize,
-        learningRate: o.lr,
-        warmup: o.warmup,
-        emaDecay: o.ema,
-        captionDropout: o.captionDropout,
-        minSnrGamma: o.minSnrGamma,
-        ...(o.attentionHeads > 0
-          ? { config: { unet: { ...defaultDiffusionConfig().unet, attention: o.attentionHeads } } }
-          : {}),
-        seed: o.seed,
-        saveEvery: o.saveEvery,
-        resume: o.resume,
-      });
+      const r = await runTrainingCommand(train, o, () =>
+        runDiffusionTrain({
+          ...trainingFlags(o),
+          emaDecay: o.ema,
+          captionDropout: o.captionDropout,
+          minSnrGamma: o.minSnrGamma,
+          ...(o.attentionHeads > 0
+            ? {
+                config: { unet: { ...defaultDiffusionConfig().unet, attention: o.attentionHeads } },
+              }
+            : {}),
+        }),
+      );
+      if (o.json) {
+        console.log(JSON.stringify({ ...r, out: o.out }));
+        return;
+      }
       console.log(
         `wrote ${o.out} (${r.status}) in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(4)}`,
       );
@@ -194,33 +210,35 @@ export function registerDiffusion(program: Command): void {
     });
 
   const c = CLASSIFIER_TRAIN_DEFAULTS;
-  diffusion
+  const classifier = diffusion
     .command("classifier")
     .description(
       "Train the MNIST digit classifier that judges generated digits (the recipe of the bundled one).",
-    )
-    .option(
-      "--out <dir>",
-      "classifier directory to write (--out models/digit-classifier rebuilds the bundled judge)",
-      "runs/digit-classifier",
-    )
-    .option("--steps <n>", "optimiser steps", parseInteger, c.steps)
-    .option("--batch-size <n>", "images per step", parseInteger, c.batchSize)
-    .option("--lr <x>", "peak learning rate", parseNumber, c.learningRate)
-    .option("--seed <n>", "random seed", parseInteger, c.seed)
-    .action(async (o) => {
-      await initEngine();
-      const r = await trainClassifier({
-        outDir: o.out,
-        steps: o.steps,
-        batchSize: o.batchSize,
-        learningRate: o.lr,
-        seed: o.seed,
-      });
-      console.log(
-        `wrote ${o.out} in ${r.seconds.toFixed(0)} s: held-out accuracy ${(100 * r.accuracy).toFixed(2)}%`,
-      );
-    });
+    );
+  addTrainingOptions(
+    classifier,
+    {
+      out: "runs/digit-classifier",
+      steps: c.steps,
+      lr: c.lr,
+      batchSize: c.batchSize,
+      seed: c.seed,
+    },
+    {
+      out: "classifier directory to write (--out models/digit-classifier rebuilds the bundled judge); re-running with the same --out continues from its latest checkpoint",
+      batchSize: "images per step",
+    },
+  ).action(async (o) => {
+    await initEngine();
+    const r = await runTrainingCommand(classifier, o, () => runClassifierTrain(trainingFlags(o)));
+    if (o.json) {
+      console.log(JSON.stringify({ ...r, out: o.out }));
+      return;
+    }
+    console.log(
+      `wrote ${o.out} in ${r.seconds.toFixed(0)} s: held-out accuracy ${(100 * r.accuracy).toFixed(2)}%`,
+    );
+  });
 
   diffusion
     .command("eval")
@@ -309,4 +327,7 @@ export function registerDiffusion(program: Command): void {
         console.log(`wrote ${o.json}`);
       }
     });
+
+  // pairs, dpo, compare
+  registerDiffusionPreference(diffusion);
 }
