@@ -4,14 +4,15 @@
  * accepted; anything else that is not JSON is a `UserError` naming
  * "file:line" and what was expected. Every dataset reader goes through here.
  */
-import { readFileSync, statSync } from "node:fs";
 import { UserError, where } from "../engine/errors.js";
+import { nodeBuiltin } from "../engine/node-builtins.js";
 
 export type JsonlRow = { value: unknown; line: number };
 
 /** Text of `path` as UTF-8 (BOM dropped); a missing file, a directory or invalid UTF-8 is a UserError. */
 export function readTextFile(path: string, what = "file"): string {
-  let bytes: Buffer;
+  let bytes: Uint8Array;
+  const { readFileSync, statSync } = nodeBuiltin("fs");
   try {
     if (statSync(path).isDirectory())
       throw new UserError(`${path}: is a directory, expected a ${what}`);
