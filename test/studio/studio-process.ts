@@ -1,0 +1,48 @@
+/**
+ * Runs `prefopt studio` (the real CLI) as a child process on 127.0.0.1 with
+ * a free port, and resolves with its URL once it listens.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const BIN = fileURLToPath(new URL("../../bin/prefopt.js", import.meta.url));
+
+export type StudioProcess = { child: ChildProcess; url: string; output: () => string };
+
+export function startStudio(dataDir: string, extra: string[] = []): Promise<StudioProcess> {
+  const child = spawn(
+    process.execPath,
+    [BIN, "studio", "--data", dataDir, "--port", "0", "--host", "127.0.0.1", ...extra],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`prefopt studio did not start in 60 s:\n${out}`));
+    }, 60_000);
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = /prefopt studio: (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1], output: () => out });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`prefopt studio exited (${code}) before listening:\n${out}`));
+    });
+  });
+}
+
+/** Stops a studio process with `signal` and waits for it to exit. */
+export function stopStudio(p: StudioProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  return new Promise((resolve) => {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
+    p.child.once("exit", () => resolve());
+    p.child.kill(signal);
+  });
+}
