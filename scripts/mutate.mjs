@@ -19,7 +19,11 @@ import { Stryker } from "@stryker-mutator/core";
 export const AREAS = {
   objectives: {
     mutate: ["src/objectives/*.ts"],
-    tests: ["test/objectives.test.ts", "test/objectives-closed-forms.test.ts"],
+    tests: [
+      "test/objectives.test.ts",
+      "test/objectives-closed-forms.test.ts",
+      "test/preference-family.test.ts",
+    ],
   },
   optimizer: {
     mutate: ["src/train/optimizer.ts", "src/train/schedules.ts"],

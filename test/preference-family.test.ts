@@ -272,8 +272,9 @@ describe("listwiseDpoLoss", () => {
         read(out.rewards),
         x.map((v, i) => 0.7 * (v - refl[Math.floor(i / K)][i % K])),
       );
-      // prompt 0: s = [0.35, -0.35, 0.35] → first is a (tied) maximum; prompt 1: [-0.07, 0.35, -0.63] → not
-      assertClose(scalar(out.accuracy), 0.5);
+      // prompt 0: s = [0.35, -0.35, 0.35] → first only ties the maximum, which is not a win (as in
+      // DPO, where policy = reference must read 0); prompt 1: [-0.07, 0.35, -0.63] → not
+      assertClose(scalar(out.accuracy), 0);
       out.losses.dispose();
       const g = read(grad((a: np.Array) => run(a, 0.7, ranked).loss)(arr(x)));
       assertClose(

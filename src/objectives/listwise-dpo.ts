@@ -27,7 +27,7 @@ export type ListwiseDpoOutput = {
   losses: np.Array;
   /** s = β·(log π − log π_ref) [N, K] */
   rewards: np.Array;
-  /** share of prompts whose first answer has the largest implicit reward (scalar) */
+  /** share of prompts whose first answer's implicit reward is above every other's (scalar) */
   accuracy: np.Array;
 };
 
@@ -45,7 +45,9 @@ export function listwiseDpoLoss(
   const [n, k] = shape;
   const s = inputs.policyLogps.sub(inputs.refLogps).mul(beta);
   const best = s.ref.slice([], [0, 1]).reshape([n]);
-  const accuracy = np.mean(np.greaterEqual(best.ref, np.max(s.ref, -1)).astype(np.float32));
+  // strictly above every other answer: at policy = reference (all s = 0) the accuracy is 0
+  const others = np.max(s.ref.slice([], [1, k]), -1);
+  const accuracy = np.mean(np.greater(best.ref, others).astype(np.float32));
   let losses: np.Array;
   if (opts.ranked === false) {
     losses = nn.logsumexp(s.ref, -1).sub(best);
