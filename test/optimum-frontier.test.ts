@@ -121,15 +121,32 @@ describe("optimum frontier estimator", () => {
     const rr = Array.from({ length: 24 }, () => draw(64, u));
     const star = optimumPoint(rr, 1);
     const point = { kl: star.kl, reward: (star.reward + referenceReward(rr)) / 2 };
-    const tight = efficiencyInterval(rr, { ...point, rewardSE: 0.01 }, { seed: 5 });
-    const wide = efficiencyInterval(rr, { ...point, rewardSE: 0.5 }, { seed: 5 });
+    const tight = efficiencyInterval(rr, { ...point, rewardSE: 0.01 }, { seed: 5, draws: 100 });
+    const wide = efficiencyInterval(rr, { ...point, rewardSE: 0.5 }, { seed: 5, draws: 100 });
     assert.ok(tight.value !== null);
     assertClose(tight.value, 0.5, 1e-9);
     for (const iv of [tight, wide]) {
       assert.ok(iv.lo <= 0.5 && 0.5 <= iv.hi, `[${iv.lo}, ${iv.hi}]`);
-      assert.equal(iv.draws, 200);
+      assert.equal(iv.draws, 100);
     }
     assert.ok(wide.hi - wide.lo > tight.hi - tight.lo);
+    // paired: a method that gains exactly half of π*'s gain on every prompt, whatever the
+    // prompt's own reward, has a narrow interval around 0.5 (the prompt effects cancel)
+    const half = rr.map((r) => {
+      const one = optimumPoint([r], 1);
+      const base = referenceReward([r]);
+      return { reward: base + (one.reward - base) / 2, kl: star.kl };
+    });
+    const paired = efficiencyInterval(
+      rr,
+      { ...point, perPrompt: { reward: half.map((h) => h.reward), kl: half.map((h) => h.kl) } },
+      { seed: 5, draws: 100 },
+    );
+    assert.ok(paired.lo > 0.35 && paired.hi < 0.65, `paired [${paired.lo}, ${paired.hi}]`);
+    assert.throws(
+      () => efficiencyInterval(rr, { ...point, perPrompt: { reward: [1], kl: [1] } }),
+      /per-prompt/,
+    );
   });
 
   it("rejects bad input", () => {

@@ -15,18 +15,31 @@ export type FrontierPoint = {
   rewardSE?: number;
   winRate?: number;
   seconds?: number;
+  /** reward gain over π_ref ÷ π*'s gain at the same KL (src/eval/optimum-frontier.ts), with a 95% interval */
+  efficiency?: number;
+  efficiencyLo?: number;
+  efficiencyHi?: number;
 };
+
+/** The method name of the exact optimum's curve: drawn dashed, without markers. */
+export const OPTIMUM_METHOD = "π* (true reward)";
 
 /** Markdown table, one row per point, grouped by method. */
 export function frontierTable(points: FrontierPoint[]): string {
-  const head =
-    "| method | setting | KL(π‖π_ref) | mean AFINN reward | win rate vs SFT | time (s) |";
-  const rule = "| --- | --- | ---: | ---: | ---: | ---: |";
+  const eff = points.some((p) => p.efficiency !== undefined);
+  const head = `| method | setting | KL(π‖π_ref) | mean AFINN reward | win rate vs SFT | time (s) |${eff ? " efficiency vs π* (95% CI) |" : ""}`;
+  const rule = `| --- | --- | ---: | ---: | ---: | ---: |${eff ? " ---: |" : ""}`;
+  const e = (p: FrontierPoint) =>
+    !eff
+      ? ""
+      : p.efficiency === undefined || !Number.isFinite(p.efficiency)
+        ? " – |"
+        : ` ${p.efficiency.toFixed(2)}${p.efficiencyLo !== undefined && Number.isFinite(p.efficiencyLo) ? ` (${p.efficiencyLo.toFixed(2)}–${(p.efficiencyHi ?? Number.NaN).toFixed(2)})` : ""} |`;
   const f = (x: number | undefined, d = 2) =>
     x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d);
   const rows = points.map(
     (p) =>
-      `| ${p.method} | ${p.setting} | ${f(p.kl)} | ${f(p.reward)}${p.rewardSE !== undefined ? ` ± ${f(p.rewardSE)}` : ""} | ${f(p.winRate)} | ${f(p.seconds, 0)} |`,
+      `| ${p.method} | ${p.setting} | ${f(p.kl)} | ${f(p.reward)}${p.rewardSE !== undefined ? ` ± ${f(p.rewardSE)}` : ""} | ${f(p.winRate)} | ${f(p.seconds, 0)} |${e(p)}`,
   );
   return [head, rule, ...rows].join("\n");
 }
@@ -40,13 +53,15 @@ export function frontierPlot(points: FrontierPoint[], title = "Reward–KL front
     yLabel: "mean AFINN reward",
     series: methods.map((m) => {
       const ps = points.filter((p) => p.method === m).sort((a, b) => a.kl - b.kl);
+      const optimum = m === OPTIMUM_METHOD;
       return {
         name: m,
         x: ps.map((p) => p.kl),
         y: ps.map((p) => p.reward),
-        markers: true,
-        line: ps.length > 1,
-        labels: ps.map((p) => p.setting),
+        markers: !optimum,
+        line: optimum || ps.length > 1,
+        dashed: optimum,
+        labels: optimum ? undefined : ps.map((p) => p.setting),
       };
     }),
   });

@@ -92,7 +92,7 @@ export function optimumAtKl(rr: ReferenceRewards, kl: number): OptimumPoint | nu
   let lo = Math.log(1e-3); // small β: large KL
   let hi = Math.log(1e4);
   if (optimumPoint(rr, Math.exp(lo)).kl < kl) return null;
-  for (let i = 0; i < 80; i++) {
+  for (let i = 0; i < 60; i++) {
     const mid = (lo + hi) / 2;
     if (optimumPoint(rr, Math.exp(mid)).kl > kl) lo = mid;
     else hi = mid;
@@ -134,24 +134,49 @@ function quantile(sorted: number[], q: number): number {
 
 export type EfficiencyInterval = { value: number | null; lo: number; hi: number; draws: number };
 
+/** A method measured on the same prompts as the reference samples: per-prompt means, aligned with them. */
+export type PerPromptMeasure = { reward: number[]; kl: number[] };
+
 /**
- * Efficiency with a 95% interval: the method's reward and KL drawn from
- * normals with their standard errors, and the reference prompts resampled
- * with replacement (the uncertainty of the π* frontier and of R_ref), both
- * at once in each of `draws` replicates; the percentile interval.
+ * Efficiency with a 95% percentile interval over `draws` bootstrap replicates.
+ * With `perPrompt` (the method's mean reward and KL on each reference prompt),
+ * prompts are resampled jointly for the method and for π*, so the prompts'
+ * own rewards cancel in the gain (a paired comparison). Without it, the
+ * method's reward and KL are drawn from normals with their standard errors
+ * and the reference prompts are resampled on their own.
  */
 export function efficiencyInterval(
   rr: ReferenceRewards,
-  point: { kl: number; reward: number; rewardSE?: number; klSE?: number },
+  point: {
+    kl: number;
+    reward: number;
+    rewardSE?: number;
+    klSE?: number;
+    perPrompt?: PerPromptMeasure;
+  },
   o: { draws?: number; seed?: number } = {},
 ): EfficiencyInterval {
   const draws = o.draws ?? 200;
   const u = mulberry32(o.seed ?? 1);
+  const pp = point.perPrompt;
+  if (pp && (pp.reward.length !== rr.length || pp.kl.length !== rr.length)) {
+    throw new RangeError(
+      `efficiencyInterval: ${pp.reward.length} per-prompt rewards and ${pp.kl.length} KLs for ${rr.length} reference prompts`,
+    );
+  }
   const vals: number[] = [];
   for (let d = 0; d < draws; d++) {
-    const boot = rr.map(() => rr[Math.floor(u() * rr.length)]);
-    const reward = point.reward + (point.rewardSE ?? 0) * normal(u);
-    const kl = Math.max(0, point.kl + (point.klSE ?? 0) * normal(u));
+    const idx = rr.map(() => Math.floor(u() * rr.length));
+    const boot = idx.map((i) => rr[i]);
+    let reward: number;
+    let kl: number;
+    if (pp) {
+      reward = idx.reduce((a, i) => a + pp.reward[i], 0) / idx.length;
+      kl = Math.max(0, idx.reduce((a, i) => a + pp.kl[i], 0) / idx.length);
+    } else {
+      reward = point.reward + (point.rewardSE ?? 0) * normal(u);
+      kl = Math.max(0, point.kl + (point.klSE ?? 0) * normal(u));
+    }
     const e = efficiency(boot, { kl, reward });
     if (e !== null) vals.push(e);
   }
