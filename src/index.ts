@@ -30,6 +30,8 @@ export {
 } from "./data/preference-data.js";
 export {
   bradleyTerryPreferences,
+  embeddedPreferences,
+  evaluatePolicy,
   sampleAndScore,
   sentimentPrompts,
 } from "./data/sentiment-preferences.js";
@@ -76,8 +78,8 @@ export { type FrontierPoint, frontierPlot, frontierTable } from "./eval/frontier
 export { afinnJudge, type Judge, rewardModelJudge, scalarJudge } from "./eval/judges.js";
 export { type LLMJudgeOptions, llmJudge, pairwisePrompt } from "./eval/llm-judge.js";
 export { modelWinRate } from "./eval/model-win-rate.js";
-export { completionLogps, evaluatePolicy } from "./eval/policy-eval.js";
 export { type WinRate, wilsonInterval, winRate } from "./eval/win-rate.js";
+export { runSentimentExperiment } from "./experiments/sentiment.js";
 export { defaultModelDir } from "./models/default-model.js";
 export {
   fromPixels,
@@ -133,6 +135,7 @@ export {
   nextTokenLogProbs,
   sequenceLogProbs,
 } from "./models/lm/logprobs.js";
+export { completionLogProbs } from "./models/lm/pair-logprobs.js";
 export { initParams, type LMParams } from "./models/lm/params.js";
 export { RewardModel, rewardScores } from "./models/lm/reward-model.js";
 export { sampleBatch } from "./models/lm/sample-batch.js";
@@ -159,14 +162,14 @@ export { duoLoss, outputPreservationLoss } from "./objectives/duo.js";
 export { esdTarget } from "./objectives/esd.js";
 export { klDivergence, klOptimum, klRegularisedObjective } from "./objectives/optimum.js";
 export { type PreferenceLossType, preferenceLoss } from "./objectives/preference-loss.js";
-export { trainClassifier } from "./pipelines/classifier-train.js";
-export { type DiffusionTrainOptions, trainDiffusion } from "./pipelines/diffusion-train.js";
+export { klPenalisedRewards, rlooAdvantages, rlooLoss } from "./objectives/rloo.js";
+export { runClassifierTrain } from "./pipelines/classifier-train.js";
+export { type DiffusionTrainOptions, runDiffusionTrain } from "./pipelines/diffusion-train.js";
 export { type DpoOptions, runDpo } from "./pipelines/dpo.js";
-export { type PretrainOptions, pretrain } from "./pipelines/pretrain.js";
+export { type PretrainOptions, runPretrain } from "./pipelines/pretrain.js";
 export { type RewardOptions, runReward } from "./pipelines/reward.js";
 export { type RlhfOptions, runRlhf } from "./pipelines/rlhf.js";
-export { runSentimentExperiment } from "./pipelines/sentiment-experiment.js";
-export { type SftOptions, sft } from "./pipelines/sft.js";
+export { runSft, type SftOptions } from "./pipelines/sft.js";
 export { imageGrid, writeImageGrid } from "./report/image-grid.js";
 export {
   latestCheckpoint,
@@ -185,6 +188,7 @@ export {
 } from "./train/optimizer.js";
 export { ProgressBar } from "./train/progress.js";
 export { cachedRefLogps, refCacheKey } from "./train/ref-logp-cache.js";
+export { type TrainRunOptions } from "./train/run-options.js";
 export {
   constantSchedule,
   cosineWarmup,

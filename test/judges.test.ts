@@ -5,7 +5,6 @@ import { after, before, describe, test } from "node:test";
 import { afinnJudge } from "../src/eval/judges.js";
 import { llmJudge, pairwisePrompt, parseVerdict } from "../src/eval/llm-judge.js";
 import { wilsonInterval, winRate } from "../src/eval/win-rate.js";
-import { rlooAdvantages } from "../src/pipelines/rlhf.js";
 import { assertClose } from "./helpers.js";
 
 describe("win rates", () => {
@@ -29,9 +28,6 @@ describe("win rates", () => {
       { prompt: "The movie", a: " was long.", b: " was blue." },
     ]);
     assert.deepEqual(out, [1, 0, 0.5]);
-  });
-  test("RLOO leave-one-out advantages", () => {
-    assert.deepEqual(rlooAdvantages([1, 2, 3, 10, 10, 10], 3), [-1.5, 0, 1.5, 0, 0, 0]);
   });
 });
 

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { packPairs } from "../src/data/pair-pack.js";
 import { collatePairs } from "../src/data/preference-collate.js";
 import { initEngine } from "../src/engine/init.js";
 import { grad, jit, numpy as np, tree } from "../src/engine/jax.js";
@@ -9,7 +8,8 @@ import { HostRng } from "../src/engine/random.js";
 import type { LMConfig } from "../src/models/lm/config.js";
 import { paramsFromHF } from "../src/models/lm/hf-tensors.js";
 import { sequenceLogProbs } from "../src/models/lm/logprobs.js";
-import { packedArrays, pairLogProbs } from "../src/models/lm/pair-logprobs.js";
+import { completionLogProbs, packedArrays, pairLogProbs } from "../src/models/lm/pair-logprobs.js";
+import { packPairs } from "../src/models/lm/pair-pack.js";
 import type { LMParams } from "../src/models/lm/params.js";
 import { randomHF, tinyGPT2, tinyLlama } from "./lm-reference.js";
 
@@ -106,5 +106,35 @@ describe("prefix-shared pair log-probs = the concatenated forward", () => {
     const src = (j: number) => [...p.select.slice(j * 5, j * 5 + 5)].indexOf(1);
     assert.deepEqual([src(0), src(1), src(2)], [1, 1, 3]);
     assert.deepEqual([...p.targets], [3, 4, 5]);
+  });
+});
+
+describe("completionLogProbs (the batched helper) = per-row sequence log-probs", () => {
+  it("rows sharing a prompt and rows alone, over several batches, summed and averaged", async () => {
+    const c = tinyGPT2;
+    const params = paramsFromHF(c, randomHF(c, 5), "test");
+    const rng = new HostRng(21);
+    const seq = (lo: number, hi: number) =>
+      Array.from({ length: lo + rng.int(hi - lo + 1) }, () => rng.int(c.vocabSize));
+    // two prompts with three samples each (one packed pair plus a lone row), then single rows
+    const rows: { prompt: number[]; completion: number[] }[] = [];
+    for (let g = 0; g < 2; g++) {
+      const p = seq(1, 4);
+      for (let j = 0; j < 3; j++) rows.push({ prompt: p, completion: seq(1, 5) });
+    }
+    for (let j = 0; j < 3; j++) rows.push({ prompt: seq(1, 4), completion: seq(1, 5) });
+    for (const average of [false, true]) {
+      const got = await completionLogProbs(c, params, rows, { batchSize: 2, average });
+      const want: number[] = [];
+      for (const r of rows) {
+        const ids = np.array([...r.prompt, ...r.completion], { dtype: np.int32 }).reshape([1, -1]);
+        const m = [...r.prompt.map(() => 0), ...r.completion.map(() => 1)];
+        const lp = await sequenceLogProbs(c, refTree(params), ids, np.array([m]), {
+          average,
+        }).data();
+        want.push(lp[0]);
+      }
+      assertClose(got, want, 1e-4, average ? "averaged" : "summed");
+    }
   });
 });

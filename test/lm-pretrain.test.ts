@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { initEngine } from "../src/engine/init.js";
 import { CausalLM } from "../src/models/lm/causal-lm.js";
-import { type PretrainOptions, pretrain } from "../src/pipelines/pretrain.js";
+import { type PretrainOptions, runPretrain } from "../src/pipelines/pretrain.js";
 
 const root = mkdtempSync(join(tmpdir(), "prefopt-pretrain-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -17,7 +17,6 @@ describe("pretrain pipeline", () => {
   it("writes a loadable model and report; an interrupted and resumed run equals the uninterrupted one", async () => {
     const tiny = (name: string): PretrainOptions => ({
       out: join(root, name),
-      runDir: join(root, `${name}-run`),
       sentences: 300,
       heldOut: 40,
       vocabSize: 300,
@@ -31,10 +30,10 @@ describe("pretrain pipeline", () => {
       lr: 3e-3,
       samples: 2,
       saveEvery: 100,
-      verbose: false,
+      quiet: true,
       log: () => {},
     });
-    const a = await pretrain(tiny("a"));
+    const a = await runPretrain(tiny("a"));
     assert.equal(a.steps, 6);
     assert.equal(a.samples.length, 2);
     assert.ok(a.heldOutPerplexity > 1 && Number.isFinite(a.unigramPerplexity));
@@ -47,9 +46,14 @@ describe("pretrain pipeline", () => {
     ]) {
       assert.ok(existsSync(join(root, "a", f)), f);
     }
-    await pretrain({ ...tiny("b"), stopAfter: 3 });
-    assert.ok(existsSync(join(root, "b-run", "checkpoint-3")));
-    const b = await pretrain({ ...tiny("b"), resume: true });
+    const stopped = await runPretrain({ ...tiny("b"), stopAfter: 3 });
+    assert.equal(stopped.status, "interrupted");
+    assert.ok(existsSync(join(root, "b", "checkpoint-3")));
+    assert.ok(
+      !existsSync(join(root, "b", "model.safetensors")),
+      "no final model from a stopped run",
+    );
+    const b = await runPretrain(tiny("b"));
     assert.equal(b.steps, 6);
     assert.ok(Math.abs(a.heldOutNLL - b.heldOutNLL) < 1e-4, `${a.heldOutNLL} vs ${b.heldOutNLL}`);
     const la = await CausalLM.load(join(root, "a"));

@@ -11,7 +11,7 @@ import { CausalLM } from "../src/models/lm/causal-lm.js";
 import { gpt2Config } from "../src/models/lm/config.js";
 import { paramsFromHF } from "../src/models/lm/hf-tensors.js";
 import { LMTokenizer } from "../src/models/lm/tokenizer.js";
-import { sft } from "../src/pipelines/sft.js";
+import { runSft } from "../src/pipelines/sft.js";
 import { randomHF } from "./lm-reference.js";
 
 const dirs: string[] = [];
@@ -63,11 +63,11 @@ describe("sft pipeline", () => {
       batchSize: 4,
       lr: 3e-3,
       seed: 1,
-      verbose: false,
+      quiet: true,
       logEvery: 2,
     };
     const full = tmp();
-    const r = await sft({ ...common, out: full, steps: 8, saveEvery: 4 });
+    const r = await runSft({ ...common, out: full, steps: 8, saveEvery: 4 });
     assert.equal(r.steps, 8);
     const log = readFileSync(join(full, "metrics.jsonl"), "utf8")
       .trim()
@@ -83,9 +83,11 @@ describe("sft pipeline", () => {
 
     // interrupted after 3 steps, resumed to 8: same params as the uninterrupted run
     const split = tmp();
-    await sft({ ...common, out: split, steps: 8, saveEvery: 4, stopAfter: 3 });
+    const stopped = await runSft({ ...common, out: split, steps: 8, saveEvery: 4, stopAfter: 3 });
+    assert.equal(stopped.status, "interrupted");
     assert.ok(existsSync(join(split, "checkpoint-3")));
-    await sft({ ...common, out: split, steps: 8, saveEvery: 4, resume: true });
+    assert.ok(!existsSync(join(split, "model.safetensors")), "no final model from a stopped run");
+    await runSft({ ...common, out: split, steps: 8, saveEvery: 4 });
     const a = await CausalLM.load(full);
     const b = await CausalLM.load(split);
     const la = await a.logits([319, 5, 6, 7]);

@@ -105,7 +105,7 @@ test("reward model with a margin column; DPO with LoRA saves merged weights", as
   const r = await runReward({
     data,
     out: join(dir, "rm"),
-    maxSteps: 2,
+    steps: 2,
     batchSize: 4,
     quiet: true,
     log: () => {},
@@ -117,9 +117,9 @@ test("reward model with a margin column; DPO with LoRA saves merged weights", as
   const d = await runDpo({
     data,
     out,
-    maxSteps: 3,
+    steps: 3,
     batchSize: 4,
-    learningRate: 1e-2,
+    lr: 1e-2,
     lora: { rank: 2 },
     quiet: true,
     log: () => {},

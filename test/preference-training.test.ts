@@ -13,11 +13,11 @@ import { before, describe, test } from "node:test";
 import { preferenceJsonl } from "../src/data/preference-data.js";
 import {
   bradleyTerryPreferences,
+  evaluatePolicy,
   sampleAndScore,
   sentimentPrompts,
 } from "../src/data/sentiment-preferences.js";
 import { readSafetensors } from "../src/engine/safetensors.js";
-import { evaluatePolicy } from "../src/eval/policy-eval.js";
 import { defaultModelDir } from "../src/models/default-model.js";
 import { CausalLM } from "../src/models/lm/causal-lm.js";
 import { RewardModel } from "../src/models/lm/reward-model.js";
@@ -100,7 +100,7 @@ describe("DPO on the embedded world", () => {
       data,
       out: join(dir, "dpo-ipo"),
       lossType: "ipo",
-      maxSteps: 2,
+      steps: 2,
       quiet: true,
       log: () => {},
     });
@@ -110,7 +110,7 @@ describe("DPO on the embedded world", () => {
   test("an interrupted run resumes to the same parameters", async () => {
     const common = {
       data,
-      maxSteps: 6,
+      steps: 6,
       saveEvery: 0,
       evalFraction: 0.1,
       quiet: true,

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { packPairs } from "../src/data/pair-pack.js";
 import { collatePairs } from "../src/data/preference-collate.js";
 import { initEngine } from "../src/engine/init.js";
 import { numpy as np, random } from "../src/engine/jax.js";
@@ -10,6 +9,7 @@ import { defaultDiffusionConfig, initDiffusion } from "../src/models/diffusion/m
 import { makeSchedule } from "../src/models/diffusion/schedule.js";
 import { sequenceLogProbs } from "../src/models/lm/logprobs.js";
 import { packedArrays } from "../src/models/lm/pair-logprobs.js";
+import { packPairs } from "../src/models/lm/pair-pack.js";
 import { initParams } from "../src/models/lm/params.js";
 import { dpoLoss } from "../src/objectives/dpo.js";
 import { diffusionDpoBatch, makeDiffusionDpoStep } from "../src/pipelines/diffusion-dpo-step.js";

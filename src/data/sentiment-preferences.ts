@@ -4,15 +4,21 @@
  * sentences; a model samples k completions per prompt; each is scored by the
  * AFINN reward r = afinnScore(prompt + completion); every pair of distinct
  * samples of a prompt becomes a preference drawn from the Bradley–Terry model
- * of that reward, x_a ≻ x_b with probability σ((r_a − r_b)/τ).
+ * of that reward, x_a ≻ x_b with probability σ((r_a − r_b)/τ). A policy is
+ * scored on the same world by the mean AFINN reward of its samples and their
+ * sequence-level KL to a reference.
  */
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { writeFileAtomic } from "../engine/atomic.js";
 import { HostRng } from "../engine/random.js";
 import type { LMConfig } from "../models/lm/config.js";
+import { completionLogProbs } from "../models/lm/pair-logprobs.js";
 import type { LMParams } from "../models/lm/params.js";
 import { sampleBatch } from "../models/lm/sample-batch.js";
 import { afinnScore } from "./afinn.js";
 import { movieReviewCorpus } from "./movie-reviews.js";
-import type { PreferenceExample } from "./preference-data.js";
+import { loadPreferenceJsonl, type PreferenceExample, preferenceJsonl } from "./preference-data.js";
 
 /** What sampling needs from a tokenizer. */
 export type PromptTokenizer = {
@@ -124,4 +130,99 @@ export function bradleyTerryPreferences(
     }
   }
   return out;
+}
+
+/** What the embedded-world recipes need of a language model. */
+export type SamplingModel = { config: LMConfig; params: LMParams; tokenizer: PromptTokenizer };
+
+/**
+ * The embedded world's preference data set, the one recipe every command
+ * uses: `samplesPerPrompt` samples of `lm` for each of `prompts` prompts
+ * (`sentimentPrompts(prompts, 1234 + seed)`), AFINN scores, Bradley–Terry
+ * labels, written to `path` as TRL JSONL. An existing `path` is read instead
+ * (a resumed run trains on the same pairs) unless `rebuild`.
+ */
+export async function embeddedPreferences(
+  lm: SamplingModel,
+  path: string,
+  o: {
+    prompts: number;
+    samplesPerPrompt: number;
+    maxNewTokens: number;
+    seed: number;
+    rebuild?: boolean;
+    log?: (line: string) => void;
+  },
+): Promise<PreferenceExample[]> {
+  const log = o.log ?? (() => {});
+  if (existsSync(path) && !o.rebuild) {
+    const ex = loadPreferenceJsonl(path);
+    log(`reusing ${ex.length} embedded-world preference pairs in ${path}`);
+    return ex;
+  }
+  log(
+    `sampling ${o.samplesPerPrompt} completions for ${o.prompts} prompts, AFINN scores, Bradley–Terry labels`,
+  );
+  const scored = await sampleAndScore(
+    lm.config,
+    lm.params,
+    lm.tokenizer,
+    sentimentPrompts(o.prompts, 1234 + o.seed),
+    { n: o.samplesPerPrompt, maxNewTokens: o.maxNewTokens, seed: o.seed },
+  );
+  const ex = bradleyTerryPreferences(scored, { seed: o.seed });
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, preferenceJsonl(ex));
+  log(`${ex.length} preference pairs written to ${path}`);
+  return ex;
+}
+
+export type PolicyEvaluation = {
+  /** mean AFINN reward of samples */
+  reward: number;
+  /** standard error of the mean reward */
+  rewardSE: number;
+  /** sequence-level KL(π ‖ π_ref) estimated on the samples */
+  kl: number;
+  samples: ScoredSamples[];
+};
+
+/**
+ * A policy on the embedded world: `n` samples y ∼ π(·|c) per prompt, their
+ * mean AFINN reward, and the sequence-level KL estimated on those samples,
+ * KL(π ‖ π_ref) ≈ mean_i [log π(y_i|c_i) − log π_ref(y_i|c_i)] (unbiased;
+ * log-probs summed over completion tokens, EOS included when sampled).
+ * Consumes nothing.
+ */
+export async function evaluatePolicy(
+  c: LMConfig,
+  policy: LMParams,
+  ref: LMParams,
+  tok: PromptTokenizer & { padTokenId?: number },
+  prompts: string[],
+  o: { n?: number; maxNewTokens?: number; seed?: number } = {},
+): Promise<PolicyEvaluation> {
+  const samples = await sampleAndScore(c, policy, tok, prompts, {
+    n: o.n ?? 4,
+    maxNewTokens: o.maxNewTokens ?? 16,
+    seed: o.seed ?? 12345,
+  });
+  const rows: { prompt: number[]; completion: number[] }[] = [];
+  const rewards: number[] = [];
+  for (const s of samples) {
+    const p = promptIds(tok, s.prompt);
+    s.ids.forEach((ids, j) => {
+      rows.push({ prompt: p, completion: ids });
+      rewards.push(s.rewards[j]);
+    });
+  }
+  const pad = tok.padTokenId ?? 0;
+  const lp = await completionLogProbs(c, policy, rows, { padTokenId: pad });
+  const lq = await completionLogProbs(c, ref, rows, { padTokenId: pad });
+  const n = rows.length;
+  const mean = rewards.reduce((a, b) => a + b, 0) / n;
+  const variance = rewards.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, n - 1);
+  let kl = 0;
+  for (let i = 0; i < n; i++) kl += lp[i] - lq[i];
+  return { reward: mean, rewardSE: Math.sqrt(variance / n), kl: kl / n, samples };
 }

@@ -17,3 +17,16 @@ export function where(file?: string, line?: number, field?: string): string {
   if (field !== undefined) s += `${s ? ": " : ""}field "${field}"`;
   return s;
 }
+
+/**
+ * A training run stopped by SIGINT/SIGTERM after saving a checkpoint: not a
+ * failure of the input, so the CLI prints the message (where the checkpoint
+ * is and how to continue) and exits with 130, the shell's code for an interrupt.
+ */
+export class Interrupted extends Error {
+  readonly exitCode = 130;
+  constructor(message: string) {
+    super(message);
+    this.name = "Interrupted";
+  }
+}

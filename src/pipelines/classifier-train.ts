@@ -19,13 +19,14 @@ import {
   saveClassifier,
 } from "../models/vision/digit-classifier.js";
 import { type AdamState, adamw } from "../train/optimizer.js";
+import { loopOptions, stripUndefined, type TrainRunOptions } from "../train/run-options.js";
 import { cosineWarmup } from "../train/schedules.js";
 import { runTraining } from "../train/trainer.js";
 
 export const CLASSIFIER_TRAIN_DEFAULTS = {
   steps: 1200,
   batchSize: 64,
-  learningRate: 2e-3,
+  lr: 2e-3,
   seed: 0,
 };
 
@@ -55,23 +56,17 @@ export async function heldOutAccuracy(model: DigitClassifier, test: DigitImages)
   return ok / test.n;
 }
 
-export async function trainClassifier(opts: {
-  outDir: string;
-  steps?: number;
-  batchSize?: number;
-  learningRate?: number;
-  seed?: number;
-  resume?: boolean;
-  verbose?: boolean;
-}): Promise<{ accuracy: number; seconds: number }> {
-  const steps = opts.steps ?? CLASSIFIER_TRAIN_DEFAULTS.steps;
-  const B = opts.batchSize ?? CLASSIFIER_TRAIN_DEFAULTS.batchSize;
-  const seed = opts.seed ?? CLASSIFIER_TRAIN_DEFAULTS.seed;
+/** Trains the digit classifier into `out`; see the module doc. */
+export async function runClassifierTrain(
+  opts: TrainRunOptions,
+): Promise<{ status: "completed" | "interrupted"; accuracy: number; seconds: number }> {
+  const o = { ...CLASSIFIER_TRAIN_DEFAULTS, ...stripUndefined(opts), out: opts.out };
+  const { steps, seed, batchSize: B } = o;
   const config = defaultClassifierConfig();
   const { train, test } = loadMnistSplit();
   const opt = adamw({
     learningRate: cosineWarmup({
-      peak: opts.learningRate ?? CLASSIFIER_TRAIN_DEFAULTS.learningRate,
+      peak: o.lr,
       warmupSteps: Math.min(50, Math.floor(steps / 10)),
       totalSteps: steps,
     }),
@@ -97,11 +92,7 @@ export async function trainClassifier(opts: {
     },
   );
   const result = await runTraining<State>({
-    outDir: opts.outDir,
-    totalSteps: steps,
-    resume: opts.resume ?? false,
-    label: "classifier",
-    verbose: opts.verbose ?? true,
+    ...loopOptions(o, "classifier", steps),
     keepCheckpoints: 1,
     init: () => {
       const params = initClassifier(makeKey(seed), config);
@@ -144,10 +135,13 @@ export async function trainClassifier(opts: {
     },
   });
   const model: DigitClassifier = { config, params: result.state.params };
-  const accuracy = await heldOutAccuracy(model, test);
-  model.config = { ...config, heldOutAccuracy: accuracy };
-  await saveClassifier(opts.outDir, model);
+  let accuracy = Number.NaN;
+  if (result.status === "completed") {
+    accuracy = await heldOutAccuracy(model, test);
+    model.config = { ...config, heldOutAccuracy: accuracy };
+    await saveClassifier(o.out, model);
+  }
   disposeTree(result.state.params);
   disposeTree(result.state.opt);
-  return { accuracy, seconds: result.seconds };
+  return { status: result.status, accuracy, seconds: result.seconds };
 }

@@ -29,45 +29,40 @@ import { tokenize } from "../models/diffusion/tokenizer.js";
 import { weightedDenoisingLoss } from "../objectives/denoising.js";
 import { minSnrWeights } from "../objectives/min-snr.js";
 import { type AdamState, adamw } from "../train/optimizer.js";
+import {
+  loopOptions,
+  runConfig,
+  runLog,
+  stripUndefined,
+  type TrainRunOptions,
+} from "../train/run-options.js";
 import { cosineWarmup } from "../train/schedules.js";
 import { runTraining } from "../train/trainer.js";
 
-export type DiffusionTrainOptions = {
-  /** Where checkpoints, metrics.jsonl and the final model (config.json + model.safetensors) go. */
-  outDir: string;
-  steps?: number;
-  batchSize?: number;
-  learningRate?: number;
-  warmup?: number;
+/** `out` gets checkpoints, metrics.jsonl and the final model (config.json + model.safetensors). */
+export type DiffusionTrainOptions = TrainRunOptions & {
   weightDecay?: number;
   emaDecay?: number;
   captionDropout?: number;
   attributeDropout?: number;
   /** Min-SNR-γ loss weighting (objectives/min-snr.ts); Infinity gives the plain ε loss. */
   minSnrGamma?: number;
-  seed?: number;
-  resume?: boolean;
-  saveEvery?: number;
-  verbose?: boolean;
   config?: Partial<DiffusionConfig>;
-  /** A step with a non-finite loss or gradient: stop with an error (default) or roll it back, count it and go on. */
-  onNonFinite?: "stop" | "skip";
-  /** Stop (after saving a checkpoint) when aborted; rerun with `resume` to continue. */
-  signal?: AbortSignal;
 };
 
 /** The defaults of `prefopt diffusion train` (the bundled model's recipe). */
 export const DIFFUSION_TRAIN_DEFAULTS = {
   steps: 1600,
   batchSize: 64,
-  learningRate: 2e-3,
-  warmup: 100,
+  lr: 2e-3,
+  warmupSteps: 100,
   weightDecay: 0,
   emaDecay: 0.995,
   captionDropout: 0.1,
   attributeDropout: 0.2,
   minSnrGamma: 5,
   seed: 0,
+  saveEvery: 250,
 };
 
 type State = {
@@ -78,10 +73,15 @@ type State = {
   data: CaptionedDigits;
 };
 
-export async function trainDiffusion(
-  opts: DiffusionTrainOptions,
-): Promise<{ config: DiffusionConfig; seconds: number; finalLoss: number; status: string }> {
-  const o = { ...DIFFUSION_TRAIN_DEFAULTS, ...stripUndefined(opts) };
+/** Trains the diffusion model; see the module doc. */
+export async function runDiffusionTrain(opts: DiffusionTrainOptions): Promise<{
+  status: "completed" | "interrupted";
+  config: DiffusionConfig;
+  seconds: number;
+  finalLoss: number;
+}> {
+  const o = { ...DIFFUSION_TRAIN_DEFAULTS, ...stripUndefined(opts), out: opts.out };
+  const log = runLog(opts);
   const config = defaultDiffusionConfig(opts.config);
   const schedule = makeSchedule(config.schedule.kind, config.schedule.T);
   const L = config.text.maxLen;
@@ -89,8 +89,8 @@ export async function trainDiffusion(
   const B = o.batchSize;
   const opt = adamw({
     learningRate: cosineWarmup({
-      peak: o.learningRate,
-      warmupSteps: Math.min(o.warmup, Math.floor(o.steps / 10)),
+      peak: o.lr,
+      warmupSteps: Math.min(o.warmupSteps, Math.floor(o.steps / 10)),
       totalSteps: o.steps,
       minRatio: 0.05,
     }),
@@ -142,24 +142,14 @@ export async function trainDiffusion(
 
   let data: CaptionedDigits | null = null;
   const result = await runTraining<State>({
-    outDir: opts.outDir,
-    totalSteps: o.steps,
-    resume: o.resume ?? true,
-    saveEvery: o.saveEvery ?? 250,
+    ...loopOptions(o, "diffusion", o.steps, { ...runConfig(o), config }),
     keepCheckpoints: 1,
-    label: "diffusion",
-    verbose: o.verbose ?? true,
-    onNonFinite: o.onNonFinite,
-    signal: opts.signal,
-    config: { ...stripUndefined({ ...o, signal: undefined }), config },
     init: () => {
       data ??= measureSet(loadMnistSplit().train);
       const params = initDiffusion(makeKey(o.seed), config);
-      if (o.verbose !== false) {
-        process.stderr.write(
-          `diffusion: ${countParams(params)} parameters, ${data.n} training images, ${o.steps} steps of ${B}\n`,
-        );
-      }
+      log(
+        `diffusion: ${countParams(params)} parameters, ${data.n} training images, ${o.steps} steps of ${B}`,
+      );
       const ema = refTree(params);
       return {
         params,
@@ -205,7 +195,7 @@ export async function trainDiffusion(
       s.ema = out.ema;
       const loss = (await out.loss.data())[0];
       const gradNorm = (await out.gradNorm.data())[0];
-      return { loss, grad_norm: gradNorm, lr: opt.learningRate(step) };
+      return { loss, grad_norm: gradNorm, learning_rate: opt.learningRate(step) };
     },
     snapshot: (s) => ({
       params: s.params,
@@ -226,18 +216,16 @@ export async function trainDiffusion(
     },
   });
   const s = result.state;
-  await saveDiffusion(
-    opts.outDir,
-    { config, params: s.ema },
-    { step: String(result.step), seed: String(o.seed) },
-  );
+  if (result.status === "completed") {
+    await saveDiffusion(
+      o.out,
+      { config, params: s.ema },
+      { step: String(result.step), seed: String(o.seed) },
+    );
+  }
   disposeTree(s.params);
   disposeTree(s.opt);
   disposeTree(s.ema);
   const finalLoss = Number(result.lastLog?.loss ?? Number.NaN);
-  return { config, seconds: result.seconds, finalLoss, status: result.status };
-}
-
-function stripUndefined<T extends object>(x: T): Partial<T> {
-  return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return { status: result.status, config, seconds: result.seconds, finalLoss };
 }

@@ -1,6 +1,6 @@
 /**
  * One DPO update as a single jit-compiled program: the policy's
- * prefix-shared forward over a packed batch of pairs (src/data/pair-pack.ts:
+ * prefix-shared forward over a packed batch of pairs (src/models/lm/pair-pack.ts:
  * each prompt once, head only where a completion token is predicted), the
  * preference loss against cached reference log-probs, its gradient, and the
  * AdamW update — nothing returns to the host but the loss and metrics.

@@ -4,9 +4,10 @@
  * small GPT-2 by next-token prediction (AdamW, cosine schedule, packed rows),
  * report held-out perplexity against a unigram baseline, and write a Hugging
  * Face model directory (config, safetensors, tokenizer, generation config,
- * metrics.jsonl, pretrain_report.json).
+ * metrics.jsonl, pretrain_report.json) beside its checkpoints. A task on the
+ * shared training loop.
  */
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { bpeTokenizerJSON, trainBPE } from "../data/bpe.js";
 import { movieReviewCorpus } from "../data/movie-reviews.js";
@@ -23,12 +24,17 @@ import { maskedNLL } from "../models/lm/logprobs.js";
 import { initParams, type LMParams } from "../models/lm/params.js";
 import { LMTokenizer } from "../models/lm/tokenizer.js";
 import { adamw, decayMatrices } from "../train/optimizer.js";
+import {
+  loopOptions,
+  runConfig,
+  runLog,
+  stripUndefined,
+  type TrainRunOptions,
+} from "../train/run-options.js";
 import { cosineWarmup } from "../train/schedules.js";
 import { runTraining } from "../train/trainer.js";
 
-export type PretrainOptions = {
-  out: string;
-  seed?: number;
+export type PretrainOptions = TrainRunOptions & {
   /** Training sentences (default 30000) and held-out sentences (default 1000). */
   sentences?: number;
   heldOut?: number;
@@ -37,25 +43,14 @@ export type PretrainOptions = {
   dModel?: number;
   nHead?: number;
   context?: number;
-  batchSize?: number;
-  steps?: number;
-  lr?: number;
-  warmupSteps?: number;
   weightDecay?: number;
   /** Samples drawn at the end for the report. */
   samples?: number;
-  log?: (line: string) => void;
-  /** Where checkpoints and the training metrics go (default runs/pretrain). */
-  runDir?: string;
-  saveEvery?: number;
-  resume?: boolean;
-  /** Stop like an interrupt once this many steps are done (tests). */
-  stopAfter?: number;
-  /** false: no progress bar. */
-  verbose?: boolean;
 };
 
 export type PretrainReport = {
+  /** "interrupted": stopped by `signal`/`stopAfter`, checkpoint saved, no model or report */
+  status: "completed" | "interrupted";
   seconds: number;
   steps: number;
   params: number;
@@ -84,6 +79,7 @@ export const PRETRAIN_DEFAULTS = {
   weightDecay: 0.1,
   samples: 8,
   saveEvery: 100,
+  logEvery: 10,
 };
 
 const EOS = "<|endoftext|>";
@@ -111,9 +107,10 @@ export async function packedNLL(
   return total / Math.max(1, n);
 }
 
-export async function pretrain(opts: PretrainOptions): Promise<PretrainReport> {
-  const o = { ...PRETRAIN_DEFAULTS, ...opts };
-  const log = o.log ?? ((s: string) => console.log(s));
+/** Builds the text model; see the module doc. */
+export async function runPretrain(opts: PretrainOptions): Promise<PretrainReport> {
+  const o = { ...PRETRAIN_DEFAULTS, ...stripUndefined(opts), out: opts.out };
+  const log = runLog(opts);
   await initEngine();
   const t0 = performance.now();
   mkdirSync(o.out, { recursive: true });
@@ -187,19 +184,9 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainReport> {
   const B = o.batchSize;
   const T = o.context;
   type State = { params: LMParams; opt: typeof state; rng: number; order: number[] };
-  const runDir = o.runDir ?? join("runs", "pretrain");
-  const stop = new AbortController();
   const result = await runTraining<State>({
-    outDir: runDir,
-    totalSteps: o.steps,
-    resume: o.resume,
-    saveEvery: o.saveEvery,
+    ...loopOptions(o, "pretrain", o.steps, runConfig(o)),
     keepCheckpoints: 1,
-    logEvery: 10,
-    label: "pretrain",
-    verbose: o.verbose,
-    signal: stop.signal,
-    config: { ...o, log: undefined, resume: undefined, stopAfter: undefined, verbose: undefined },
     init: () => ({ params, opt: state, rng: new HostRng(o.seed + 1).state, order: [] }),
     async step(st, s) {
       const rng = new HostRng(0);
@@ -228,8 +215,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainReport> {
       st.params = p2 as LMParams;
       st.opt = s2 as typeof state;
       const loss = (await (lossA as np.Array).data())[0];
-      if (o.stopAfter !== undefined && s + 1 >= o.stopAfter) stop.abort();
-      return { loss, lr };
+      return { loss, learning_rate: lr };
     },
     snapshot: (st) => ({
       params: st.params,
@@ -251,12 +237,24 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainReport> {
   });
   params = result.state.params;
   disposeTree(result.state.opt as unknown as LMParams);
-  if (result.status === "interrupted") {
-    log(`interrupted at step ${result.step}; continue with --resume (checkpoint in ${runDir})`);
-  }
-  if (existsSync(join(runDir, "metrics.jsonl")))
-    copyFileSync(join(runDir, "metrics.jsonl"), join(o.out, "metrics.jsonl"));
   const lastLoss = Number(result.lastLog?.loss ?? Number.NaN);
+  const tokens = (r: PackedRows) => r.mask.reduce((a, b) => a + b, 0);
+  if (result.status === "interrupted") {
+    disposeTree(params);
+    return {
+      status: "interrupted",
+      seconds: (performance.now() - t0) / 1000,
+      steps: result.step,
+      params: nParams,
+      trainTokens: tokens(trainRows),
+      heldOutTokens: tokens(heldRows),
+      heldOutNLL: Number.NaN,
+      heldOutPerplexity: Number.NaN,
+      unigramPerplexity: Number.NaN,
+      finalTrainLoss: lastLoss,
+      samples: [],
+    };
+  }
 
   const heldNLL = await packedNLL(config, params, heldRows);
   const uni = unigramNLL(heldRows, unigramLogProbs(trainRows, vocabSize));
@@ -270,18 +268,19 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainReport> {
   });
   const seconds = (performance.now() - t0) / 1000;
   const report: PretrainReport = {
+    status: "completed",
     seconds: +seconds.toFixed(1),
     steps: result.step,
     params: nParams,
-    trainTokens: trainRows.mask.reduce((a, b) => a + b, 0),
-    heldOutTokens: heldRows.mask.reduce((a, b) => a + b, 0),
+    trainTokens: tokens(trainRows),
+    heldOutTokens: tokens(heldRows),
     heldOutNLL: +heldNLL.toFixed(4),
     heldOutPerplexity: +Math.exp(heldNLL).toFixed(3),
     unigramPerplexity: +Math.exp(uni).toFixed(3),
     finalTrainLoss: +lastLoss.toFixed(4),
     samples,
   };
-  writeJsonAtomic(join(o.out, "pretrain_report.json"), { options: o, ...report, log: undefined });
+  writeJsonAtomic(join(o.out, "pretrain_report.json"), { options: runConfig(o), ...report });
   lm.dispose();
   return report;
 }

@@ -1,28 +1,24 @@
 /**
- * Reward-model training (TRL's RewardTrainer): the LM with a scalar head,
- * trained on preference pairs with the Bradley–Terry loss
+ * Reward-model training (TRL's RewardTrainer), a task on the shared training
+ * loop: the LM with a scalar head, trained on preference pairs with the
+ * Bradley–Terry loss
  *   L = −E log σ(r_φ(c,x_w) − r_φ(c,x_l) − m) + γ·E[(r_φ(c,x_w) + r_φ(c,x_l))²]
  * (m the per-pair `margin` column, γ `center_rewards_coefficient`), logging
  * loss, accuracy and margins, evaluated on a held-out split, saved in HF
  * layout as a one-label sequence-classification model. With no dataset it
- * builds the embedded world's preferences and also reports the held-out
+ * trains on the embedded world's preferences and also reports the held-out
  * accuracy against the true AFINN ordering of fresh samples.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { loadPreferenceJsonl, type PreferenceExample, splitEval } from "../data/preference-data.js";
 import {
-  loadPreferenceJsonl,
-  type PreferenceExample,
-  preferenceJsonl,
-  splitEval,
-} from "../data/preference-data.js";
-import {
-  bradleyTerryPreferences,
+  embeddedPreferences,
   type ScoredSamples,
   sampleAndScore,
   sentimentPrompts,
 } from "../data/sentiment-preferences.js";
-import { writeFileAtomic, writeJsonAtomic } from "../engine/atomic.js";
+import { writeJsonAtomic } from "../engine/atomic.js";
 import { UserError } from "../engine/errors.js";
 import { initEngine } from "../engine/init.js";
 import { jit, numpy as np, valueAndGrad } from "../engine/jax.js";
@@ -37,45 +33,39 @@ import {
   rewardScores,
 } from "../models/lm/reward-model.js";
 import { bradleyTerryLoss } from "../objectives/bradley-terry.js";
-import { resumeLatest, saveCheckpoint } from "../train/checkpoint.js";
-import { MetricsLogger } from "../train/metrics.js";
 import { type AdamState, adamw, decayMatrices } from "../train/optimizer.js";
-import { ProgressBar } from "../train/progress.js";
+import {
+  logged,
+  loopOptions,
+  runConfig,
+  runLog,
+  stripUndefined,
+  type TrainRunOptions,
+} from "../train/run-options.js";
 import { linearWarmupDecay } from "../train/schedules.js";
-import { NonFiniteGuard } from "../train/trainer.js";
-import { stripUndefined } from "./dpo.js";
+import { runTraining } from "../train/trainer.js";
 import { chatTemplateOf } from "./lm-data.js";
 
-export type RewardOptions = {
+export type RewardOptions = TrainRunOptions & {
+  /** backbone model directory (default: the bundled text model) */
   model?: string;
+  /** TRL preference JSONL (default: build the embedded world's preferences) */
   data?: string;
-  out: string;
-  learningRate?: number;
-  warmupSteps?: number;
   weightDecay?: number;
   maxGradNorm?: number;
-  batchSize?: number;
+  /** passes over the data when `steps` is not given */
   epochs?: number;
-  maxSteps?: number;
   centerRewardsCoefficient?: number;
   maxLength?: number;
   evalFraction?: number;
-  saveEvery?: number;
-  logEvery?: number;
-  seed?: number;
-  resume?: boolean;
-  /** embedded world */
-  prompts?: number;
+  /** embedded world: prompts, samples per prompt, tokens per sample */
+  numPrompts?: number;
   samplesPerPrompt?: number;
-  /** a step with a non-finite loss or gradient: stop with an error (default) or roll it back and count it */
-  onNonFinite?: "stop" | "skip";
   maxNewTokens?: number;
-  quiet?: boolean;
-  log?: (line: string) => void;
 };
 
 export const REWARD_DEFAULTS = {
-  learningRate: 1e-3,
+  lr: 1e-3,
   warmupSteps: 10,
   weightDecay: 0,
   maxGradNorm: 10,
@@ -85,14 +75,17 @@ export const REWARD_DEFAULTS = {
   maxLength: 128,
   evalFraction: 0.15,
   saveEvery: 100,
+  evalEvery: 0,
   logEvery: 5,
   seed: 0,
-  prompts: 128,
+  numPrompts: 128,
   samplesPerPrompt: 4,
   maxNewTokens: 16,
 };
 
 export type RewardResult = {
+  /** "interrupted": stopped by `signal`/`stopAfter`, checkpoint saved, no final model */
+  status: "completed" | "interrupted";
   out: string;
   data: string;
   steps: number;
@@ -145,7 +138,7 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
   await initEngine();
   const t0 = Date.now();
   const o = { ...REWARD_DEFAULTS, ...stripUndefined(opts), out: opts.out };
-  const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const log = runLog(opts);
   const modelDir = opts.model ?? defaultModelDir("text");
   mkdirSync(o.out, { recursive: true });
   const rm = await RewardModel.fromCausalLM(modelDir, o.seed);
@@ -159,39 +152,24 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
     examples = loadPreferenceJsonl(dataPath, { chatTemplate: chatTemplateOf(tok) });
   } else {
     dataPath = join(o.out, "preferences.jsonl");
-    if (existsSync(dataPath) && o.resume !== false) {
-      examples = loadPreferenceJsonl(dataPath);
-    } else {
-      log(
-        `reward: sampling ${o.samplesPerPrompt} completions for ${o.prompts} prompts, AFINN scores, Bradley–Terry labels`,
-      );
-      const lm = await CausalLM.load(modelDir);
-      const scored = await sampleAndScore(
-        lm.config,
-        lm.params,
-        lm.tokenizer,
-        sentimentPrompts(o.prompts, 1234 + o.seed),
-        { n: o.samplesPerPrompt, maxNewTokens: o.maxNewTokens, seed: o.seed },
-      );
-      lm.dispose();
-      examples = bradleyTerryPreferences(scored, { seed: o.seed });
-      writeFileAtomic(dataPath, preferenceJsonl(examples));
-      log(`reward: ${examples.length} preference pairs written to ${dataPath}`);
-    }
+    const lm = await CausalLM.load(modelDir);
+    examples = await embeddedPreferences(lm, dataPath, {
+      prompts: o.numPrompts,
+      samplesPerPrompt: o.samplesPerPrompt,
+      maxNewTokens: o.maxNewTokens,
+      seed: o.seed,
+      rebuild: o.resume === false,
+      log: (s) => log(`reward: ${s}`),
+    });
+    lm.dispose();
   }
   const hasMargin = examples[0].margin !== undefined;
+  // GPT-2 has no positions past n_positions
+  const maxLen = c.modelType === "gpt2" ? Math.min(o.maxLength, c.maxPositions) : o.maxLength;
   const encode = (e: PreferenceExample): EncodedPair => {
-    // GPT-2 has no positions past n_positions
-    const cut = (ids: number[]) =>
-      ids.slice(
-        0,
-        rm.config.modelType === "gpt2"
-          ? Math.min(o.maxLength, rm.config.maxPositions)
-          : o.maxLength,
-      );
     const p: EncodedPair = {
-      chosen: cut(rm.encodePair(e.prompt, e.chosen)),
-      rejected: cut(rm.encodePair(e.prompt, e.rejected)),
+      chosen: rm.encodePair(e.prompt, e.chosen).slice(0, maxLen),
+      rejected: rm.encodePair(e.prompt, e.rejected).slice(0, maxLen),
     };
     if (e.margin !== undefined) p.margin = e.margin;
     return p;
@@ -202,10 +180,10 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
   if (train.length === 0) throw new UserError(`${dataPath}: no training pairs`);
   const B = Math.min(o.batchSize, train.length);
   const perEpoch = Math.max(1, Math.floor(train.length / B));
-  const total = o.maxSteps ?? Math.max(1, Math.round(o.epochs * perEpoch));
+  const total = o.steps ?? Math.max(1, Math.round(o.epochs * perEpoch));
   const opt = adamw({
     learningRate: linearWarmupDecay({
-      peak: o.learningRate,
+      peak: o.lr,
       warmupSteps: Math.min(o.warmupSteps, total),
       totalSteps: total,
     }),
@@ -213,20 +191,6 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
     maxGradNorm: o.maxGradNorm,
     decayMask: decayMatrices,
   });
-  let params: RewardParams = rm.params;
-  let state: AdamState<RewardParams> = opt.init(refTree(params));
-  let step = 0;
-  // the metrics of the unfinished log window, checkpointed so a resumed run logs the same means
-  let resumedWindow: Record<string, number[]> = {};
-  if (o.resume !== false) {
-    const r = resumeLatest(o.out, params, state);
-    params = r.params;
-    state = r.optState;
-    step = r.step;
-    resumedWindow = r.logWindow;
-    if (r.from) log(`reward: resumed from ${r.from} at step ${step}`);
-  }
-  const metrics = new MetricsLogger(o.out, { keepUpToStep: step });
   const gamma = o.centerRewardsCoefficient;
   const objective = (
     p: RewardParams,
@@ -272,97 +236,106 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
       return { loss, aux, params: next.params, state: next.state, gradNorm: next.gradNorm };
     },
   );
-  const bar = opts.quiet ? undefined : new ProgressBar({ total, label: "reward", start: step });
-  let acc: Record<string, number[]> = resumedWindow;
-  let last: Record<string, number> = {};
-  const guard = new NonFiniteGuard(opts.onNonFinite ?? "stop", 10, log);
-  const evaluate = async (): Promise<Record<string, number>> => {
-    if (evalEx.length === 0) return {};
-    rm.params = params;
-    const scored = await pairAccuracy(rm, evalEx);
-    return { eval_accuracy: scored.accuracy, eval_margin: scored.margin };
-  };
-  while (step < total) {
-    const epoch = Math.floor(step / perEpoch);
-    const k = step % perEpoch;
-    const order = new HostRng(o.seed * 7919 + epoch).shuffle(train.map((_, i) => i));
-    const idx = order.slice(k * B, (k + 1) * B);
-    const rows = [...idx.map((i) => train[i].chosen), ...idx.map((i) => train[i].rejected)];
-    const b = collateForReward(rows, rm.padTokenId);
-    const margin = np.array(new Float32Array(idx.map((i) => train[i].margin ?? 0)));
-    const lr = np.array(opt.learningRate(step), { dtype: np.float32 });
-    // with onNonFinite "skip", the pre-update state to roll back to
-    const keep = guard.mode === "skip" ? refTree({ params, state }) : null;
-    const r = trainStep(params, state, b.ids, b.last, margin, lr);
-    params = r.params;
-    state = r.state;
-    const loss = (await r.loss.data())[0];
-    const vals: Record<string, number> = { loss, grad_norm: (await r.gradNorm.data())[0] };
-    if (guard.check(step + 1, vals) && keep) {
-      for (const a of Object.values(r.aux as Record<string, np.Array>)) a.dispose();
-      disposeTree({ params, state } as never);
-      ({ params, state } = keep);
-      step++;
-      continue;
-    }
-    if (keep) disposeTree(keep as never);
-    for (const [name, a] of Object.entries(r.aux as Record<string, np.Array>))
-      vals[name] = (await a.data())[0];
-    step++;
-    for (const [kk, v] of Object.entries(vals)) {
-      acc[kk] ??= [];
-      acc[kk].push(v);
-    }
-    bar?.update(step, { loss, acc: vals.accuracy });
-    if (step % o.logEvery === 0 || step === total) {
-      last = Object.fromEntries(
-        Object.entries(acc).map(([kk, v]) => [kk, v.reduce((a, x) => a + x, 0) / v.length]),
+  // the true order of fresh samples (embedded world): drawn once, scored at every evaluation
+  let truePairs: PreferenceExample[] | null = null;
+  type State = { params: RewardParams; opt: AdamState<RewardParams> };
+  const res = await runTraining<State>({
+    ...loopOptions(o, "reward", total, { ...runConfig(o), model: modelDir, data: dataPath }),
+    init: () => ({ params: refTree(rm.params), opt: opt.init(refTree(rm.params)) }),
+    async step(s, step) {
+      // the data order is a function of the step: nothing to checkpoint for it
+      const epoch = Math.floor(step / perEpoch);
+      const k = step % perEpoch;
+      const order = new HostRng(o.seed * 7919 + epoch).shuffle(train.map((_, i) => i));
+      const idx = order.slice(k * B, (k + 1) * B);
+      const rows = [...idx.map((i) => train[i].chosen), ...idx.map((i) => train[i].rejected)];
+      const b = collateForReward(rows, rm.padTokenId);
+      const margin = np.array(new Float32Array(idx.map((i) => train[i].margin ?? 0)));
+      const lr = opt.learningRate(step);
+      const r = trainStep(
+        s.params,
+        s.opt,
+        b.ids,
+        b.last,
+        margin,
+        np.array(lr, { dtype: np.float32 }),
       );
-      last.learning_rate = opt.learningRate(step - 1);
-      metrics.log(step, last, step / perEpoch);
-      acc = {};
-    }
-    if (o.saveEvery > 0 && step % o.saveEvery === 0 && step < total) {
-      await saveCheckpoint(o.out, {
-        params,
-        optState: state,
-        trainerState: { step, epoch: step / perEpoch, logWindow: acc },
-      });
-    }
-  }
-  bar?.done();
-  (trainStep as unknown as { dispose(): void }).dispose();
-  rm.params = params;
-  const ev = await evaluate();
-  let heldOutTrueAccuracy: number | undefined;
-  if (embedded) {
-    const lm = await CausalLM.load(modelDir);
-    const scored = await sampleAndScore(
-      lm.config,
-      lm.params,
-      lm.tokenizer,
-      sentimentPrompts(o.prompts, 999_001 + o.seed),
-      { n: o.samplesPerPrompt, maxNewTokens: o.maxNewTokens, seed: o.seed + 1 },
-    );
-    lm.dispose();
-    heldOutTrueAccuracy = (await pairAccuracy(rm, trueOrderPairs(scored))).accuracy;
-    ev.eval_true_reward_accuracy = heldOutTrueAccuracy;
-  }
-  if (Object.keys(ev).length) metrics.log(step, ev, step / perEpoch);
-  metrics.close();
-  await rm.save(o.out);
-  disposeTree(state as never);
+      s.params = r.params;
+      s.opt = r.state;
+      const m: Record<string, number> = {
+        loss: (await r.loss.data())[0],
+        grad_norm: (await r.gradNorm.data())[0],
+      };
+      for (const [name, a] of Object.entries(r.aux as Record<string, np.Array>))
+        m[name] = (await a.data())[0];
+      m.learning_rate = lr;
+      m.epoch = (step + 1) / perEpoch;
+      return m;
+    },
+    evaluate:
+      evalEx.length > 0 || embedded
+        ? async (s) => {
+            const scorer = new RewardModel(c, refTree(s.params), tok);
+            const m: Record<string, number> = {};
+            if (evalEx.length > 0) {
+              const r = await pairAccuracy(scorer, evalEx);
+              m.accuracy = r.accuracy;
+              m.margin = r.margin;
+            }
+            if (embedded) {
+              truePairs ??= await freshTruePairs(modelDir, o);
+              m.true_reward_accuracy = (await pairAccuracy(scorer, truePairs)).accuracy;
+            }
+            scorer.dispose();
+            return m;
+          }
+        : undefined,
+    snapshot: (s) => ({ params: s.params, optState: s.opt }),
+    restore(s, loaded) {
+      disposeTree(s.params as never);
+      disposeTree(s.opt as never);
+      s.params = loaded.params as RewardParams;
+      s.opt = loaded.optState as AdamState<RewardParams>;
+      return s;
+    },
+  });
+  trainStep.dispose();
+  const ev = res.lastEval ?? {};
   const result: RewardResult = {
+    status: res.status,
     out: o.out,
     data: dataPath,
-    steps: step,
+    steps: res.step,
     pairs: { train: train.length, eval: evalEx.length },
-    train: last,
+    train: logged(res.lastLog),
     eval: ev,
-    heldOutTrueAccuracy,
+    heldOutTrueAccuracy: ev.eval_true_reward_accuracy,
     seconds: (Date.now() - t0) / 1000,
   };
-  writeJsonAtomic(join(o.out, "reward_result.json"), result);
+  disposeTree(rm.params as never);
+  rm.params = res.state.params;
+  disposeTree(res.state.opt as never);
+  if (res.status === "completed") {
+    await rm.save(o.out);
+    writeJsonAtomic(join(o.out, "reward_result.json"), result);
+  }
   rm.dispose();
   return result;
+}
+
+/** Pairs of fresh samples of the embedded world's model on held-out prompts, ordered by their AFINN reward. */
+async function freshTruePairs(
+  modelDir: string,
+  o: { numPrompts: number; samplesPerPrompt: number; maxNewTokens: number; seed: number },
+): Promise<PreferenceExample[]> {
+  const lm = await CausalLM.load(modelDir);
+  const scored = await sampleAndScore(
+    lm.config,
+    lm.params,
+    lm.tokenizer,
+    sentimentPrompts(o.numPrompts, 999_001 + o.seed),
+    { n: o.samplesPerPrompt, maxNewTokens: o.maxNewTokens, seed: o.seed + 1 },
+  );
+  lm.dispose();
+  return trueOrderPairs(scored);
 }

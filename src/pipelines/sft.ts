@@ -18,50 +18,45 @@ import type { LMConfig } from "../models/lm/config.js";
 import { collatePromptCompletion, maskedNLL } from "../models/lm/logprobs.js";
 import type { LMParams } from "../models/lm/params.js";
 import { type AdamState, adamw, decayMatrices } from "../train/optimizer.js";
+import {
+  loopOptions,
+  runConfig,
+  stripUndefined,
+  type TrainRunOptions,
+} from "../train/run-options.js";
 import { linearWarmupDecay } from "../train/schedules.js";
 import { runTraining } from "../train/trainer.js";
 
-export type SftOptions = {
+export type SftOptions = TrainRunOptions & {
   /** Model directory to start from. */
   model: string;
   examples: SFTExample[];
-  out: string;
+  /** Passes over the data when `steps` is not given. */
   epochs?: number;
-  /** Overrides epochs. */
-  steps?: number;
-  batchSize?: number;
-  lr?: number;
-  warmupRatio?: number;
+  /** Default: 5% of the steps. */
+  warmupSteps?: number;
   weightDecay?: number;
   maxLength?: number;
-  /** Share of examples held out for eval/loss (default 0.05, none below 20 examples). */
+  /** Share of examples held out for eval_loss (default 0.05, none below 20 examples). */
   evalFraction?: number;
-  seed?: number;
-  resume?: boolean;
-  saveEvery?: number;
-  logEvery?: number;
-  verbose?: boolean;
-  /** Stop like an interrupt (checkpoint, no final eval) once this many steps are done. */
-  stopAfter?: number;
-  signal?: AbortSignal;
-  /** A step with a non-finite loss or gradient: stop with an error (default) or roll it back, count it and go on. */
-  onNonFinite?: "stop" | "skip";
 };
 
 export const SFT_DEFAULTS = {
   epochs: 1,
   batchSize: 8,
   lr: 1e-4,
-  warmupRatio: 0.05,
   weightDecay: 0.0,
   maxLength: 256,
   evalFraction: 0.05,
   seed: 0,
   saveEvery: 100,
+  evalEvery: 0,
   logEvery: 10,
 };
 
 export type SftResult = {
+  /** "interrupted": stopped by `signal`/`stopAfter`, checkpoint saved, no final model */
+  status: "completed" | "interrupted";
   steps: number;
   seconds: number;
   trainLoss: number;
@@ -72,8 +67,15 @@ export type SftResult = {
 type Row = { prompt: number[]; completion: number[] };
 type State = { params: LMParams; opt: AdamState<LMParams>; epoch: number; cursor: number };
 
-export async function sft(opts: SftOptions): Promise<SftResult> {
-  const o = { ...SFT_DEFAULTS, ...opts };
+/** Runs SFT; see the module doc. */
+export async function runSft(opts: SftOptions): Promise<SftResult> {
+  const o = {
+    ...SFT_DEFAULTS,
+    ...stripUndefined(opts),
+    out: opts.out,
+    model: opts.model,
+    examples: opts.examples,
+  };
   await initEngine();
   const lm = await CausalLM.load(o.model);
   const c: LMConfig = lm.config;
@@ -98,7 +100,7 @@ export async function sft(opts: SftOptions): Promise<SftResult> {
 
   const schedule = linearWarmupDecay({
     peak: o.lr,
-    warmupSteps: Math.round(totalSteps * o.warmupRatio),
+    warmupSteps: Math.min(o.warmupSteps ?? Math.round(totalSteps * 0.05), totalSteps),
     totalSteps,
   });
   const opt = adamw({
@@ -128,25 +130,8 @@ export async function sft(opts: SftOptions): Promise<SftResult> {
   let order = orderOf(0);
   let orderEpoch = 0;
 
-  const stop = new AbortController();
-  o.signal?.addEventListener("abort", () => stop.abort());
   const result = await runTraining<State>({
-    signal: stop.signal,
-    outDir: o.out,
-    totalSteps,
-    resume: o.resume,
-    logEvery: o.logEvery,
-    saveEvery: o.saveEvery,
-    label: "sft",
-    verbose: o.verbose,
-    onNonFinite: o.onNonFinite,
-    config: {
-      ...o,
-      examples: o.examples.length,
-      model: o.model,
-      stopAfter: undefined,
-      signal: undefined,
-    },
+    ...loopOptions(o, "sft", totalSteps, { ...runConfig(o), examples: o.examples.length }),
     init: () => {
       const params = refTree(lm.params);
       return { params, opt: opt.init(refTree(params)), epoch: 0, cursor: 0 };
@@ -177,8 +162,12 @@ export async function sft(opts: SftOptions): Promise<SftResult> {
       s.opt = s2 as AdamState<LMParams>;
       const loss = (await (lossA as np.Array).data())[0];
       const gradNorm = (await (gA as np.Array).data())[0];
-      if (o.stopAfter !== undefined && i + 1 >= o.stopAfter) stop.abort();
-      return { loss, grad_norm: gradNorm, lr, epoch: s.epoch + s.cursor / trainRows.length };
+      return {
+        loss,
+        grad_norm: gradNorm,
+        learning_rate: lr,
+        epoch: s.epoch + s.cursor / trainRows.length,
+      };
     },
     evaluate:
       evalRows.length > 0
@@ -213,17 +202,20 @@ export async function sft(opts: SftOptions): Promise<SftResult> {
       return s;
     },
   });
-  const tuned = new CausalLM(c, result.state.params, tok);
-  await tuned.save(o.out);
+  if (result.status === "completed") {
+    const tuned = new CausalLM(c, result.state.params, tok);
+    await tuned.save(o.out);
+    tuned.dispose();
+  } else disposeTree(result.state.params);
   disposeTree(result.state.opt as unknown as LMParams);
-  tuned.dispose();
   lm.dispose();
   const trainLoss = Number(result.lastLog?.loss ?? Number.NaN);
   return {
+    status: result.status,
     steps: result.step,
     seconds: result.seconds,
     trainLoss,
-    evalLoss: result.lastEval ? (result.lastEval as Record<string, number>)["eval/loss"] : null,
+    evalLoss: result.lastEval ? (result.lastEval as Record<string, number>).eval_loss : null,
     out: join(o.out),
   };
 }

@@ -21,7 +21,6 @@ import { join } from "node:path";
 import { fsyncDir, tempPathFor, writeJsonAtomic } from "../engine/atomic.js";
 import { UserError } from "../engine/errors.js";
 import type { numpy as np } from "../engine/jax.js";
-import { disposeTree } from "../engine/pytree.js";
 import { fillTemplate, fromHost, readSafetensors, saveParams } from "../engine/safetensors.js";
 
 export const MODEL_FILE = "model.safetensors";
@@ -155,35 +154,4 @@ export function loadCheckpoint<P, O = Record<string, np.Array>>(
     optState = flat as O;
   }
   return { params, optState, trainerState };
-}
-
-/**
- * Resumes a hand-written training loop: when `outDir` holds a complete
- * checkpoint, loads it into the shapes of `params`/`optState` (consuming
- * both) and returns the loaded values, the step, and the unfinished log
- * window; otherwise returns the inputs unchanged at step 0.
- */
-export function resumeLatest<P, O>(
-  outDir: string,
-  params: P,
-  optState: O,
-): {
-  params: P;
-  optState: O;
-  step: number;
-  logWindow: Record<string, number[]>;
-  from: string | null;
-} {
-  const dir = latestCheckpoint(outDir);
-  if (!dir) return { params, optState, step: 0, logWindow: {}, from: null };
-  const r = loadCheckpoint(dir, params, optState);
-  disposeTree(params as never);
-  disposeTree(optState as never);
-  return {
-    params: r.params,
-    optState: r.optState,
-    step: r.trainerState.step,
-    logWindow: (r.trainerState.logWindow as Record<string, number[]> | undefined) ?? {},
-    from: dir,
-  };
 }

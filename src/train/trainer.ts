@@ -4,13 +4,22 @@
  * everything around it: resuming from the latest checkpoint so the run
  * continues the SAME sequence (params, optimiser state, host RNG state, data
  * position, step count), progress, metrics.jsonl, periodic and final
- * checkpoints, evaluation, a final summary, non-finite losses, and a clean
- * stop on SIGINT/SIGTERM (finish the current step, save, return).
+ * checkpoints, evaluation, a final summary, non-finite losses, the run's
+ * config (a resumed run whose config differs warns), and a clean stop on
+ * SIGINT/SIGTERM: finish the current step, save, and throw `Interrupted`
+ * (the CLI exits 130) whose message says how to continue. A stop through the
+ * caller's `signal` saves and returns status "interrupted" instead.
+ *
+ * Metrics use TRL's names: a step returns `loss`, `grad_norm`,
+ * `learning_rate`, ... (logged as the mean over the log window, except
+ * `learning_rate`, logged as its latest value, like TRL); evaluation metrics
+ * are logged with the prefix `eval_` (`eval_loss`).
  *
  * Steps are counted as updates completed: update `i` (0-based) is followed by
  * step `i + 1` in logs and checkpoint names, like HF Trainer's global_step.
  */
-import { UserError } from "../engine/errors.js";
+import { rmSync } from "node:fs";
+import { Interrupted, UserError } from "../engine/errors.js";
 import { type numpy as np, tree } from "../engine/jax.js";
 import {
   latestCheckpoint,
@@ -37,7 +46,10 @@ export type TrainingOptions<S> = {
   outDir: string;
   /** Total optimiser updates of the whole run (across resumes). */
   totalSteps: number;
-  /** Continue from the latest complete checkpoint in outDir, if any. */
+  /**
+   * Continue from the latest complete checkpoint in outDir, if any (default
+   * true); false starts over and deletes the checkpoints already there.
+   */
   resume?: boolean;
   /** Log (the mean of each metric over the last `logEvery` steps) every this many steps (default 10). */
   logEvery?: number;
@@ -47,7 +59,7 @@ export type TrainingOptions<S> = {
   evalEvery?: number;
   /** Complete checkpoints to keep (default 3, 0 = all). */
   keepCheckpoints?: number;
-  /** Track the best evaluation metric, e.g. {name: "eval/loss", mode: "min"}. */
+  /** Track the best evaluation metric, e.g. {name: "eval_loss", mode: "min"}. */
   bestMetric?: { name: string; mode: "min" | "max" };
   /** On a non-finite `loss` or `grad_norm`: stop with an error (default) or roll the update back and go on. */
   onNonFinite?: "stop" | "skip";
@@ -61,6 +73,8 @@ export type TrainingOptions<S> = {
   verbose?: boolean;
   /** Stops the loop like SIGINT does (finish step, save, return "interrupted"). */
   signal?: AbortSignal;
+  /** Stop like `signal` does once this many steps are done (tests). */
+  stopAfter?: number;
   /** Handle SIGINT/SIGTERM (default true). */
   handleSignals?: boolean;
 
@@ -72,7 +86,7 @@ export type TrainingOptions<S> = {
    * `grad_norm` entries are checked for finiteness; an `epoch` entry is recorded.
    */
   step(state: S, step: number): Promise<Record<string, number>>;
-  /** Evaluation metrics (logged as "eval/<name>"). */
+  /** Evaluation metrics (logged as "eval_<name>"). */
   evaluate?(state: S, step: number): Promise<Record<string, number>>;
   /** What to checkpoint (not consumed: the loop only reads it). */
   snapshot(state: S): Snapshot;
@@ -123,34 +137,6 @@ const GUARDED = [
   ["grad_norm", "gradient norm"],
 ] as const;
 
-/**
- * The non-finite check for hand-written training loops (the same policy as
- * `runTraining`'s `onNonFinite`): `check(step, metrics)` after an update
- * returns false when `loss` and `grad_norm` are finite; otherwise it throws
- * `NonFiniteLossError` ("stop", or "skip" past `maxSkips`) or counts the
- * step and returns true, and the caller rolls the update back.
- */
-export class NonFiniteGuard {
-  skipped = 0;
-  constructor(
-    readonly mode: "stop" | "skip" = "stop",
-    readonly maxSkips = 10,
-    readonly log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
-  ) {}
-
-  /** `step` is 1-based (updates done, counting this one). */
-  check(step: number, m: Record<string, number>): boolean {
-    const bad = GUARDED.find(([k]) => m[k] !== undefined && !Number.isFinite(m[k]));
-    if (!bad) return false;
-    const [k, quantity] = bad;
-    if (this.mode === "stop") throw new NonFiniteLossError(step, m[k], quantity);
-    this.skipped += 1;
-    this.log(`step ${step}: ${quantity} is ${m[k]}; update rolled back (${this.skipped} skipped)`);
-    if (this.skipped > this.maxSkips) throw new NonFiniteLossError(step, m[k], quantity);
-    return true;
-  }
-}
-
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Runs (or resumes) a training loop; see `TrainingOptions`. */
@@ -177,7 +163,15 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
   let sums: Record<string, number> = {};
   let counts: Record<string, number> = {};
 
-  if (o.resume) {
+  if (o.resume === false) {
+    const old = listCheckpoints(o.outDir);
+    if (old.length > 0) {
+      say(
+        `starting over (resume off): deleting ${old.length} checkpoint(s) in ${o.outDir} (up to step ${old[old.length - 1].step})`,
+      );
+      for (const c of old) rmSync(c.dir, { recursive: true, force: true });
+    }
+  } else {
     const dir = latestCheckpoint(o.outDir);
     if (dir) {
       const snap = o.snapshot(state);
@@ -201,8 +195,6 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
         say(`warning: config differs from the one saved in ${dir}/${TRAINER_STATE_FILE}`);
       }
       say(`resuming from ${dir} at step ${step}`);
-    } else if (listCheckpoints(o.outDir).length === 0) {
-      say(`no checkpoint in ${o.outDir}: starting from step 0`);
     }
   }
   const startStep = step;
@@ -211,6 +203,8 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
 
   // stop requests: SIGINT/SIGTERM or the caller's signal; a second signal exits at once
   let stopRequested = o.signal?.aborted ?? false;
+  // the stop came from SIGINT/SIGTERM (then the run throws `Interrupted` once saved)
+  let bySignal: NodeJS.Signals | null = null;
   const onAbort = () => {
     stopRequested = true;
   };
@@ -218,7 +212,7 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
   const onSignal = (sig: NodeJS.Signals) => {
     if (stopRequested) process.exit(130);
     stopRequested = true;
-    process.exitCode = 130;
+    bySignal = sig;
     say(`${sig}: stopping after this step and saving a checkpoint (send again to quit at once)`);
   };
   const handleSignals = o.handleSignals ?? true;
@@ -253,7 +247,7 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
     if (!o.evaluate) return;
     const raw = await o.evaluate(state, step);
     lastEval = {};
-    for (const [k, v] of Object.entries(raw)) lastEval[k.startsWith("eval/") ? k : `eval/${k}`] = v;
+    for (const [k, v] of Object.entries(raw)) lastEval[k.startsWith("eval_") ? k : `eval_${k}`] = v;
     metrics.log(step, lastEval, epoch);
     const bm = o.bestMetric;
     if (bm && Number.isFinite(lastEval[bm.name])) {
@@ -273,7 +267,7 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
   let status: TrainingResult<S>["status"] = "completed";
   try {
     while (step < o.totalSteps) {
-      if (stopRequested) {
+      if (stopRequested || (o.stopAfter !== undefined && step >= o.stopAfter)) {
         status = "interrupted";
         break;
       }
@@ -302,6 +296,7 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
       if (logEvery > 0 && (step % logEvery === 0 || step === o.totalSteps)) {
         const mean: Record<string, number> = {};
         for (const k of Object.keys(sums)) mean[k] = sums[k] / counts[k];
+        if (Number.isFinite(m.learning_rate)) mean.learning_rate = m.learning_rate;
         lastLog = metrics.log(step, mean, epoch);
         sums = {};
         counts = {};
@@ -327,6 +322,12 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
     if (bar) bar.done();
   }
   const seconds = (performance.now() - t0) / 1000;
+  if (bySignal && status === "interrupted") {
+    throw new Interrupted(
+      `${bySignal}: stopped at step ${step}/${o.totalSteps}, checkpoint saved in ${lastCheckpoint}; ` +
+        "run the same command again to continue from it",
+    );
+  }
   if (verbose) {
     const parts = [
       `${status === "completed" ? "done" : "interrupted"}: ${step}/${o.totalSteps} steps in ${formatDuration(seconds)}`,

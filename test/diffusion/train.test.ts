@@ -1,5 +1,5 @@
 /**
- * `trainDiffusion` end to end on a tiny UNet: the loss falls, the saved model
+ * `runDiffusionTrain` end to end on a tiny UNet: the loss falls, the saved model
  * loads, and a run stopped part-way and resumed ends with exactly the weights
  * and metrics of an uninterrupted run (the host RNG that draws images,
  * captions, noise and timesteps is checkpointed with the weights).
@@ -10,15 +10,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadDiffusion } from "../../src/models/diffusion/model.js";
-import { trainDiffusion } from "../../src/pipelines/diffusion-train.js";
+import { runDiffusionTrain } from "../../src/pipelines/diffusion-train.js";
 import { setup } from "../helpers.js";
 
 const tiny = {
   steps: 12,
   batchSize: 8,
-  warmup: 2,
+  warmupSteps: 2,
   saveEvery: 3,
-  verbose: false,
+  quiet: true,
   config: { unet: { channels: [8, 16] as [number, number], condDim: 16, groups: 4 } },
 };
 
@@ -43,7 +43,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 describe("diffusion training", () => {
   it("trains, saves a loadable model, and a stopped-then-resumed run equals an uninterrupted one", async () => {
     const full = join(tmp, "full");
-    const r = await trainDiffusion({ ...tiny, outDir: full });
+    const r = await runDiffusionTrain({ ...tiny, out: full });
     assert.equal(r.status, "completed");
     const m = metrics(full) as { step: number; loss: number }[];
     assert.equal(m[m.length - 1].step, 12);
@@ -51,16 +51,13 @@ describe("diffusion training", () => {
     const model = loadDiffusion(full);
     assert.deepEqual(model.config.unet.channels, [8, 16]);
 
-    // stop once the first checkpoint is written, then resume to the end
+    // stopped after 4 steps (a checkpoint at 3 and the stop's own at 4), then resumed to the end
     const split = join(tmp, "split");
-    const stop = new AbortController();
-    const watch = setInterval(() => {
-      if (existsSync(join(split, "checkpoint-3"))) stop.abort();
-    }, 2);
-    const first = await trainDiffusion({ ...tiny, outDir: split, signal: stop.signal });
-    clearInterval(watch);
+    const first = await runDiffusionTrain({ ...tiny, out: split, stopAfter: 4 });
     assert.equal(first.status, "interrupted");
-    const second = await trainDiffusion({ ...tiny, outDir: split, resume: true });
+    assert.ok(existsSync(join(split, "checkpoint-4")));
+    assert.ok(!existsSync(join(split, "model.safetensors")), "no final model from a stopped run");
+    const second = await runDiffusionTrain({ ...tiny, out: split });
     assert.equal(second.status, "completed");
     assert.deepEqual(metrics(split), m);
     assert.ok(

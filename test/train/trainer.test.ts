@@ -237,12 +237,12 @@ describe("runTraining", () => {
       logEvery: 4,
       evalEvery: 5,
       evaluate: async () => ({ loss: 0.5 }),
-      bestMetric: { name: "eval/loss", mode: "min" },
+      bestMetric: { name: "eval_loss", mode: "min" },
       verbose: false,
     });
     const lines = readMetrics(join(dir, "metrics.jsonl"));
     const train = lines.filter((l) => "loss" in l);
-    const evals = lines.filter((l) => "eval/loss" in l);
+    const evals = lines.filter((l) => "eval_loss" in l);
     assert.deepEqual(
       train.map((l) => l.step),
       [4, 8, 10],
@@ -257,7 +257,7 @@ describe("runTraining", () => {
     }
     // lr is the mean over steps 0..3 of the schedule: (0 + 1/3 + 2/3 + 1)·0.1 / 4
     assert.ok(Math.abs((train[0].lr as number) - 0.05) < 1e-9);
-    assert.deepEqual(r.bestMetric, { name: "eval/loss", value: 0.5, step: 5 });
+    assert.deepEqual(r.bestMetric, { name: "eval_loss", value: 0.5, step: 5 });
     assert.deepEqual(
       listCheckpoints(dir).map((c) => c.step),
       [10],
@@ -280,9 +280,9 @@ describe("runTraining", () => {
     await runTraining({ ...makeTask(), ...opts });
     const again = await runTraining({ ...makeTask(), ...opts, resume: true });
     assert.equal(evals, 1);
-    assert.deepEqual(again.lastEval, { "eval/loss": 0.25 });
+    assert.deepEqual(again.lastEval, { eval_loss: 0.25 });
     const lines = readMetrics(join(dir, "metrics.jsonl"));
-    assert.equal(lines.filter((l) => "eval/loss" in l).length, 1);
+    assert.equal(lines.filter((l) => "eval_loss" in l).length, 1);
   });
 
   test("incomplete checkpoint directories are ignored on resume", async () => {

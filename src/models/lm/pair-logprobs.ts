@@ -1,15 +1,17 @@
 /**
  * Completion log-probs of chosen and rejected under one prefix-shared
- * forward (layout: src/data/pair-pack.ts): the prompt of a pair is run once,
+ * forward (layout: src/models/lm/pair-pack.ts): the prompt of a pair is run once,
  * both completions attend to its keys and values, and the output head runs
  * only at the positions that predict a completion token. Equal, within
  * float32 rounding, to `sequenceLogProbs` on the concatenated batch
  * [prompt ⊕ chosen; prompt ⊕ rejected]. Pure and jit/grad-traceable.
  */
-import { numpy as np } from "../../engine/jax.js";
+import { jit, numpy as np } from "../../engine/jax.js";
+import { refTree } from "../../engine/pytree.js";
 import { pickedLogProbs } from "../../nn/picked-log-probs.js";
 import type { LMConfig } from "./config.js";
 import { forwardHidden } from "./forward.js";
+import { packPairs } from "./pair-pack.js";
 import type { LMParams } from "./params.js";
 
 /** A packed batch as engine arrays (shapes as in PackedPairs). */
@@ -86,4 +88,59 @@ export function pairLogProbs(
   const rejected = sum(batch.rejectedMask);
   picked.dispose();
   return { chosen, rejected };
+}
+
+/**
+ * log π(completion | prompt) of every row, summed over completion tokens
+ * (divided by their count with `average`), with no gradient: the one batched
+ * log-prob helper (reference log-probs, evaluation, RLHF's KL). Consecutive
+ * rows with the same prompt share one prefix-shared packed row, so a
+ * preference pair given as [prompt ⊕ chosen, prompt ⊕ rejected] runs its
+ * prompt once; `batchSize` packed rows run per call. Does not consume `params`.
+ */
+export async function completionLogProbs(
+  c: LMConfig,
+  params: LMParams,
+  rows: { prompt: number[]; completion: number[] }[],
+  o: { batchSize?: number; padTokenId?: number; average?: boolean } = {},
+): Promise<number[]> {
+  const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  // packed rows and, for each, the indices of the rows scored as its chosen and rejected parts
+  const packed: { prompt: number[]; chosen: number[]; rejected: number[] }[] = [];
+  const owners: [number, number][] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    const next = rows[i + 1];
+    if (next && same(r.prompt, next.prompt)) {
+      packed.push({ prompt: r.prompt, chosen: r.completion, rejected: next.completion });
+      owners.push([i, i + 1]);
+      i++;
+    } else {
+      packed.push({ prompt: r.prompt, chosen: r.completion, rejected: [] });
+      owners.push([i, -1]);
+    }
+  }
+  const bs = o.batchSize ?? 16;
+  const f = jit((p: LMParams, b: PackedPairArrays) => {
+    const r = pairLogProbs(c, p, b, { average: o.average });
+    return [r.chosen, r.rejected];
+  });
+  const out = new Array<number>(rows.length);
+  try {
+    for (let i = 0; i < packed.length; i += bs) {
+      const chunk = packed.slice(i, i + bs);
+      const batch = packPairs(chunk, { padTokenId: o.padTokenId ?? 0, batchSize: bs });
+      const [ch, rj] = f(refTree(params), packedArrays(batch));
+      const lc = (await ch.data()) as Float32Array;
+      const lr = (await rj.data()) as Float32Array;
+      chunk.forEach((_, k) => {
+        const [a, b] = owners[i + k];
+        out[a] = lc[k];
+        if (b >= 0) out[b] = lr[k];
+      });
+    }
+  } finally {
+    f.dispose();
+  }
+  return out;
 }

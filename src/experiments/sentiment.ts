@@ -10,14 +10,14 @@
  * (best-of-N: the analytic log N − (N−1)/N). Also reports each policy's win
  * rate against the SFT model under the AFINN judge. Each sub-run keeps its
  * directory under `out`, so an interrupted experiment resumes where it stopped.
+ * An experiment composes pipelines, evaluation and report (DESIGN §3 layer 9).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afinnScore } from "../data/afinn.js";
-import { loadPreferenceJsonl, preferenceJsonl } from "../data/preference-data.js";
 import {
-  bradleyTerryPreferences,
-  sampleAndScore,
+  embeddedPreferences,
+  evaluatePolicy,
   sentimentPrompts,
 } from "../data/sentiment-preferences.js";
 import { writeJsonAtomic } from "../engine/atomic.js";
@@ -25,16 +25,15 @@ import { initEngine } from "../engine/init.js";
 import { type FrontierPoint, frontierPlot, frontierTable } from "../eval/frontier.js";
 import { afinnJudge } from "../eval/judges.js";
 import { modelWinRate, sampleTexts } from "../eval/model-win-rate.js";
-import { evaluatePolicy } from "../eval/policy-eval.js";
 import { winRate } from "../eval/win-rate.js";
 import { defaultModelDir } from "../models/default-model.js";
 import { CausalLM } from "../models/lm/causal-lm.js";
 import { RewardModel } from "../models/lm/reward-model.js";
+import { runDpo } from "../pipelines/dpo.js";
+import { runReward } from "../pipelines/reward.js";
+import { runRlhf } from "../pipelines/rlhf.js";
+import { runSft } from "../pipelines/sft.js";
 import { svgToPng } from "../report/svg-to-png.js";
-import { runDpo } from "./dpo.js";
-import { runReward } from "./reward.js";
-import { runRlhf } from "./rlhf.js";
-import { sft } from "./sft.js";
 
 export type ExperimentPreset = {
   prompts: number;
@@ -133,20 +132,13 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
 
   // 1. preferences from the SFT model's samples
   const prefPath = join(out, "preferences.jsonl");
-  if (!existsSync(prefPath)) {
-    log(
-      `experiment: ${o.samplesPerPrompt} samples × ${o.prompts} prompts from the SFT model → AFINN → Bradley–Terry`,
-    );
-    const scored = await sampleAndScore(
-      sftModel.config,
-      sftModel.params,
-      tok,
-      sentimentPrompts(o.prompts, 1234 + seed),
-      { n: o.samplesPerPrompt, maxNewTokens: o.maxNewTokens, seed },
-    );
-    writeFileSync(prefPath, preferenceJsonl(bradleyTerryPreferences(scored, { seed })));
-  }
-  const prefs = loadPreferenceJsonl(prefPath);
+  const prefs = await embeddedPreferences(sftModel, prefPath, {
+    prompts: o.prompts,
+    samplesPerPrompt: o.samplesPerPrompt,
+    maxNewTokens: o.maxNewTokens,
+    seed,
+    log: (line) => log(`experiment: ${line}`),
+  });
   log(`experiment: ${prefs.length} preference pairs in ${prefPath}`);
 
   const evalDir = async (
@@ -216,7 +208,7 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
         out: dir,
         beta,
         epochs: o.dpoEpochs,
-        learningRate: o.dpoLearningRate,
+        lr: o.dpoLearningRate,
         seed,
         quiet,
         log: () => {},
@@ -232,14 +224,13 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
     let secs = cached(dir, "preferred_ft.json");
     if (secs === null) {
       const [, s] = await timed(() =>
-        sft({
+        runSft({
           model: modelDir,
           examples: prefs.map((p) => ({ prompt: p.prompt, completion: p.chosen })),
           out: dir,
           epochs: o.preferredFtEpochs,
           seed,
-          resume: true,
-          verbose: false,
+          quiet,
         }),
       );
       secs = s;
@@ -274,7 +265,7 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
         out: dir,
         klCoef: lambda,
         steps: o.rlhfSteps,
-        learningRate: o.rlhfLearningRate,
+        lr: o.rlhfLearningRate,
         maxNewTokens: o.maxNewTokens,
         evalPrompts: 0,
         seed,

@@ -10,8 +10,8 @@
  * position whose hidden state predicts each one — the last prompt token for
  * the first token of either completion. No padding inside a row.
  */
-import { UserError } from "../engine/errors.js";
-import type { PackedPairsHost } from "../models/lm/pair-logprobs.js";
+import { UserError } from "../../engine/errors.js";
+import type { PackedPairsHost } from "./pair-logprobs.js";
 
 /** A packed batch (layout in `PackedPairsHost`) and how many of its rows are real pairs. */
 export type PackedPairs = PackedPairsHost & {

@@ -1,0 +1,108 @@
+/**
+ * The options every training pipeline takes, one name per idea (the CLI's
+ * flags are the same names in kebab case: `lr` is `--lr`, `saveEvery` is
+ * `--save-every`), and how they become the shared loop's options.
+ */
+import type { TrainingOptions } from "./trainer.js";
+
+export type TrainRunOptions = {
+  /** Output directory: checkpoints, metrics.jsonl and the final model. */
+  out: string;
+  /** Optimiser updates of the whole run (default: the pipeline's, e.g. epochs × batches). */
+  steps?: number;
+  /** Peak learning rate. */
+  lr?: number;
+  batchSize?: number;
+  warmupSteps?: number;
+  /** Checkpoint every this many steps (0: only at the end). */
+  saveEvery?: number;
+  /** Evaluate every this many steps (0: only at the end). */
+  evalEvery?: number;
+  /** Log the mean of each metric over this many steps. */
+  logEvery?: number;
+  seed?: number;
+  /** Roll back and count steps whose loss or gradient is not finite (default: stop with an error). */
+  skipNonfinite?: boolean;
+  /** Continue from the newest checkpoint in `out` (default true); false deletes them and starts over. */
+  resume?: boolean;
+  /** No progress bar and no messages. */
+  quiet?: boolean;
+  /** Where messages go (default stderr). */
+  log?: (line: string) => void;
+  /** Stops the run like SIGINT (finish the step, save); the result has status "interrupted". */
+  signal?: AbortSignal;
+  /** Stops like `signal` once this many steps are done (tests). */
+  stopAfter?: number;
+};
+
+/** Keys that steer a run without changing what it computes: not part of its recorded config. */
+const NOT_CONFIG = new Set(["resume", "quiet", "log", "signal", "stopAfter"]);
+
+/** Drops keys whose value is undefined (so that defaults apply when spread after them). */
+export function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The run's config as recorded in trainer_state.json: resolved options, no functions or run controls. */
+export function runConfig(o: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(o).filter(
+      ([k, v]) => !NOT_CONFIG.has(k) && v !== undefined && typeof v !== "function",
+    ),
+  );
+}
+
+/** The message sink of a run: `log`, else stderr, and nothing when quiet. */
+export function runLog(o: Pick<TrainRunOptions, "log" | "quiet">): (line: string) => void {
+  if (o.log) return o.log;
+  return o.quiet ? () => {} : (line) => process.stderr.write(`${line}\n`);
+}
+
+/**
+ * The shared loop's options for a pipeline run with resolved options `o`,
+ * `steps` updates in all, progress labelled `label`; `config` is recorded
+ * (default: `runConfig(o)`).
+ */
+export function loopOptions(
+  o: TrainRunOptions,
+  label: string,
+  steps: number,
+  config: unknown = runConfig(o),
+): Pick<
+  TrainingOptions<unknown>,
+  | "outDir"
+  | "totalSteps"
+  | "resume"
+  | "logEvery"
+  | "saveEvery"
+  | "evalEvery"
+  | "onNonFinite"
+  | "verbose"
+  | "signal"
+  | "stopAfter"
+  | "label"
+  | "config"
+> {
+  return {
+    outDir: o.out,
+    totalSteps: steps,
+    resume: o.resume ?? true,
+    logEvery: o.logEvery,
+    saveEvery: o.saveEvery,
+    evalEvery: o.evalEvery,
+    onNonFinite: o.skipNonfinite ? "skip" : "stop",
+    verbose: !o.quiet,
+    signal: o.signal,
+    stopAfter: o.stopAfter,
+    label,
+    config,
+  };
+}
+
+/** The numeric metrics of a metrics.jsonl line, without step, time and epoch (a run's result). */
+export function logged(rec: Record<string, unknown> | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(rec ?? {}))
+    if (typeof v === "number" && k !== "step" && k !== "time" && k !== "epoch") out[k] = v;
+  return out;
+}
