@@ -22,7 +22,7 @@ function sqliteMissing(): string | false {
 /** A skip reason when better-sqlite3 cannot load (never in CI, where that must fail). */
 export const NO_SQLITE: string | false = process.env.CI ? false : sqliteMissing();
 
-export const CHROMIUM = process.env.PREFOPT_CHROMIUM ?? "/usr/bin/chromium";
+export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 /** A skip reason when Chromium is not installed (never in CI). */
 export const NO_CHROMIUM: string | false =
   process.env.CI || existsSync(CHROMIUM)

@@ -3,16 +3,17 @@
  * a free port, and resolves with its URL once it listens.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { type AddressInfo, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 const BIN = fileURLToPath(new URL("../../bin/prefopt.js", import.meta.url));
 
 export type StudioProcess = { child: ChildProcess; url: string; output: () => string };
 
-export function startStudio(dataDir: string, extra: string[] = []): Promise<StudioProcess> {
+export function startStudio(dataDir: string, port = 0): Promise<StudioProcess> {
   const child = spawn(
     process.execPath,
-    [BIN, "studio", "--data", dataDir, "--port", "0", "--host", "127.0.0.1", ...extra],
+    [BIN, "studio", "--data", dataDir, "--port", String(port), "--host", "127.0.0.1"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";
@@ -34,6 +35,18 @@ export function startStudio(dataDir: string, extra: string[] = []): Promise<Stud
     child.on("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`prefopt studio exited (${code}) before listening:\n${out}`));
+    });
+  });
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
     });
   });
 }
