@@ -7,6 +7,7 @@ import { registerExperiment } from "./experiment.js";
 import { registerLM } from "./lm.js";
 import { registerPreference } from "./preference.js";
 import { registerStudio } from "./studio.js";
+import { registerUnlearning } from "./unlearning.js";
 import { registerVerify } from "./verify.js";
 import { registerViz } from "./viz.js";
 
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   registerLM(program);
   registerPreference(program);
   registerStudio(program);
+  registerUnlearning(program);
   registerVerify(program);
   registerViz(program);
 }

@@ -16,8 +16,8 @@ export type GenerateOptions = SamplerOptions & {
   seed?: number;
   /** Classifier-free guidance scale g (default 3). */
   guidance?: number;
-  /** Replaces the null prompt in guidance (steers away from it). */
-  negativePrompt?: string;
+  /** Replaces the null prompt in guidance (steers away from it); a list gives one per image. */
+  negativePrompt?: string | string[];
   /** Images per engine batch (default 64). */
   batchSize?: number;
 };
@@ -50,9 +50,10 @@ export async function guidedSample(
 ): Promise<Float32Array> {
   const schedule = makeSchedule(model.config.schedule.kind, model.config.schedule.T);
   const cond = encodePrompts(model, prompts);
+  const neg = opts.negativePrompt;
   const uncond = encodePrompts(
     model,
-    prompts.map(() => opts.negativePrompt ?? ""),
+    prompts.map((_, i) => (Array.isArray(neg) ? neg[i] : neg) ?? ""),
   );
   const eps = guidedEps(model, cond, uncond, opts.guidance ?? 3);
   try {
@@ -81,10 +82,22 @@ export async function generateImages(
     key = kNext;
     const x = random.normal(kNoise, [m, S, S, 1]);
     out.set(
-      await guidedSample(model, list.slice(start, start + m), x, kSample, opts),
+      await guidedSample(
+        model,
+        list.slice(start, start + m),
+        x,
+        kSample,
+        batchOptions(opts, start, m),
+      ),
       start * S * S,
     );
   }
   key.dispose();
   return out;
+}
+
+/** The options of the batch of images start..start+m (a per-image negative prompt list is sliced). */
+export function batchOptions<O extends GenerateOptions>(opts: O, start: number, m: number): O {
+  const neg = opts.negativePrompt;
+  return Array.isArray(neg) ? { ...opts, negativePrompt: neg.slice(start, start + m) } : opts;
 }

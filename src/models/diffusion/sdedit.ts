@@ -7,7 +7,7 @@
 import { UserError } from "../../engine/errors.js";
 import { random } from "../../engine/jax.js";
 import { makeKey, splitKey } from "../../engine/random.js";
-import { fromPixels, type GenerateOptions, guidedSample } from "./generate.js";
+import { batchOptions, fromPixels, type GenerateOptions, guidedSample } from "./generate.js";
 import type { DiffusionModel } from "./model.js";
 import { makeSchedule, qSample } from "./schedule.js";
 
@@ -46,7 +46,7 @@ export async function sdedit(
     const x0 = fromPixels(images.slice(start * S * S, (start + m) * S * S), m, S);
     const xt = qSample(x0, random.normal(kNoise, [m, S, S, 1]), Math.sqrt(ab), Math.sqrt(1 - ab));
     const px = await guidedSample(model, prompts.slice(start, start + m), xt, kSample, {
-      ...opts,
+      ...batchOptions(opts, start, m),
       startStep: t0,
     });
     out.set(px, start * S * S);

@@ -1,0 +1,352 @@
+/**
+ * Unlearning a visual concept: `prefopt duo pairs | duo [train]`, `prefopt esd`,
+ * `prefopt attack ring-a-bell | synonym`, `prefopt unlearning eval` and
+ * `prefopt experiment unlearning`.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { readImagePairs } from "../../data/image-pairs.js";
+import { writeFileAtomic } from "../../engine/atomic.js";
+import { UserError } from "../../engine/errors.js";
+import { initEngine } from "../../engine/init.js";
+import { RING_A_BELL_DEFAULTS, ringABell } from "../../eval/attack-ring-a-bell.js";
+import { synonymPrompts } from "../../eval/attack-synonym.js";
+import { conceptByName, HEAVY_STROKES } from "../../eval/concept.js";
+import { defenseSuccessRate } from "../../eval/defense.js";
+import { defaultModelDir } from "../../models/default-model.js";
+import { type DiffusionModel, loadDiffusion } from "../../models/diffusion/model.js";
+import { loadClassifier } from "../../models/vision/digit-classifier.js";
+import {
+  DUO_DEFAULTS,
+  type DuoPromptMode,
+  duoHyperparameters,
+  trainDuo,
+} from "../../pipelines/duo.js";
+import { DUO_PAIRS_DEFAULTS, makeDuoPairs, writeDuoPairs } from "../../pipelines/duo-pairs.js";
+import { ESD_DEFAULTS, trainEsd } from "../../pipelines/esd.js";
+import { writeImageGrid } from "../../report/image-grid.js";
+import { ProgressBar } from "../../train/progress.js";
+import { parseInteger, parseNumber } from "../options.js";
+
+function parsePromptMode(v: string): DuoPromptMode {
+  if (v !== "empty" && v !== "prompted")
+    throw new UserError(`--prompts: expected empty or prompted, got "${v}"`);
+  return v;
+}
+
+function loadModel(dir: string | undefined): DiffusionModel {
+  return loadDiffusion(dir ?? defaultModelDir("image"));
+}
+
+/** Makes the SDEdit pairs into `dir`, printing kept/dropped counts; returns pairs.jsonl. */
+async function makePairs(
+  model: DiffusionModel,
+  o: {
+    concept: string;
+    classifier?: string;
+    n: number;
+    strength: number;
+    seed: number;
+    steps: number;
+    guidance: number;
+  },
+  dir: string,
+): Promise<string> {
+  const concept = conceptByName(o.concept);
+  const classifier = loadClassifier(o.classifier ?? defaultModelDir("digit-classifier"));
+  const t0 = performance.now();
+  let bar: ProgressBar | null = null;
+  const pairs = await makeDuoPairs(model, classifier, concept, {
+    n: o.n,
+    strength: o.strength,
+    seed: o.seed,
+    steps: o.steps,
+    guidance: o.guidance,
+    onProgress: (done, total) => {
+      bar ??= new ProgressBar({ total, label: "pairs" });
+      bar.update(done);
+    },
+  });
+  (bar as ProgressBar | null)?.done();
+  const path = writeDuoPairs(dir, pairs);
+  const s = (performance.now() - t0) / 1000;
+  console.log(
+    `${pairs.candidates.length} candidate pairs (${concept.name}: ${concept.thresholdNote}; SDEdit strength ${o.strength}) in ${s.toFixed(0)} s`,
+  );
+  console.log(`kept ${pairs.kept}, dropped ${pairs.candidates.length - pairs.kept}:`);
+  for (const [reason, count] of Object.entries(pairs.reasons)) console.log(`  ${reason}: ${count}`);
+  console.log(`wrote ${path}, ${join(dir, "contact-sheet.png")} (unsafe | safe), candidates.jsonl`);
+  return path;
+}
+
+function pairOptions(cmd: Command): Command {
+  const d = DUO_PAIRS_DEFAULTS;
+  return cmd
+    .option(
+      "--concept <name>",
+      "the concept to unlearn: heavy-strokes or right-slant",
+      HEAVY_STROKES.name,
+    )
+    .option("--classifier <dir>", "digit classifier directory (default: the bundled one)")
+    .option("--n <n>", "candidate pairs (digits 0–9 in turn)", parseInteger, d.n)
+    .option(
+      "--strength <s>",
+      "SDEdit strength for the safe image, in (0, 1]",
+      parseNumber,
+      d.strength,
+    )
+    .option("--sample-steps <k>", "sampler steps over the full schedule", parseInteger, d.steps)
+    .option("--guidance <g>", "classifier-free guidance scale", parseNumber, d.guidance);
+}
+
+export function registerUnlearning(program: Command): void {
+  const duo = program
+    .command("duo")
+    .description(
+      "DUO (Direct Unlearning Optimization): remove a visual concept from a diffusion model by preference optimisation on SDEdit pairs.",
+    );
+
+  pairOptions(
+    duo
+      .command("pairs")
+      .description(
+        "Unsafe images from prompts naming the concept; SDEdit under the safe prompt (unsafe prompt as negative) makes each safe twin; " +
+          "pairs where the detector fires on the unsafe image only and the classifier sees the same digit are kept.",
+      )
+      .option("--model <dir>", "diffusion model directory (default: the bundled base model)")
+      .option("--out <dir>", "folder for pairs.jsonl, PNGs and the contact sheet", "runs/duo-pairs")
+      .option("--seed <n>", "random seed", parseInteger, DUO_PAIRS_DEFAULTS.seed),
+  ).action(async (o) => {
+    await initEngine();
+    await makePairs(loadModel(o.model), { ...o, steps: o.sampleSteps }, o.out);
+  });
+
+  const d = DUO_DEFAULTS;
+  pairOptions(
+    duo
+      .command("train", { isDefault: true })
+      .description(
+        "Train DUO: Diffusion-DPO with the safe image preferred (empty prompt) plus output preservation λ‖ε_θ(x_T,T,∅) − ε_ref(x_T,T,∅)‖²; " +
+          "lr = base-lr·100/β and λ = base-lambda·β/100 as in the reference code. Without --data it first makes pairs (see `duo pairs`).",
+      )
+      .option("--model <dir>", "the model to unlearn from (default: the bundled base model)")
+      .option(
+        "--data <file>",
+        "image-pair JSONL (chosen = safe, rejected = unsafe); default: make pairs into <out>/pairs",
+      )
+      .option(
+        "--out <dir>",
+        "output model directory (checkpoints, metrics.jsonl, config.json, model.safetensors)",
+        "runs/duo",
+      )
+      .option("--beta <x>", "β of the Diffusion-DPO term (T·ω(λ_t) folded in)", parseNumber, d.beta)
+      .option(
+        "--base-lr <x>",
+        "learning rate at β = 100 (lr = base-lr·100/β)",
+        parseNumber,
+        d.baseLr,
+      )
+      .option(
+        "--base-lambda <x>",
+        "preservation weight at β = 100 (λ = base-lambda·β/100)",
+        parseNumber,
+        d.baseLambda,
+      )
+      .option("--lr <x>", "learning rate (overrides the β-derived one)", parseNumber)
+      .option("--lambda <x>", "preservation weight λ (overrides the β-derived one)", parseNumber)
+      .option(
+        "--prompts <mode>",
+        "empty: every pair on the empty prompt (the paper); prompted: each pair on its unsafe prompt, 20% dropped to empty (deviation, see README)",
+        parsePromptMode,
+        d.prompts,
+      )
+      .option("--steps <n>", "optimiser steps", parseInteger, d.steps)
+      .option(
+        "--batch-size <n>",
+        "pairs per step (and pure-noise rows for the preservation term)",
+        parseInteger,
+        d.batchSize,
+      )
+      .option("--seed <n>", "random seed", parseInteger, d.seed)
+      .option("--save-every <n>", "checkpoint every n steps", parseInteger, 50)
+      .option("--no-resume", "start from scratch even if a checkpoint exists")
+      .option("--skip-nonfinite", "roll back steps whose loss or gradient is NaN/Inf"),
+  ).action(async (o) => {
+    await initEngine();
+    const t0 = performance.now();
+    const model = loadModel(o.model);
+    let data: string = o.data;
+    if (!data) {
+      const dir = join(o.out, "pairs");
+      data = join(dir, "pairs.jsonl");
+      if (existsSync(data) && o.resume) console.log(`using the pairs already in ${data}`);
+      else data = await makePairs(model, { ...o, steps: o.sampleSteps }, dir);
+    }
+    const { pairs } = readImagePairs(data);
+    if (pairs.length === 0) throw new UserError(`${data}: no pairs to train on`);
+    const hp = duoHyperparameters({ beta: o.beta, baseLr: o.baseLr, baseLambda: o.baseLambda });
+    console.log(
+      `duo: ${pairs.length} pairs, β = ${o.beta}, lr = ${o.lr ?? hp.learningRate}, λ = ${o.lambda ?? hp.lambda}, prompts: ${o.prompts}`,
+    );
+    const r = await trainDuo(model, pairs, {
+      outDir: o.out,
+      beta: o.beta,
+      baseLr: o.baseLr,
+      baseLambda: o.baseLambda,
+      learningRate: o.lr,
+      lambda: o.lambda,
+      prompts: o.prompts,
+      steps: o.steps,
+      batchSize: o.batchSize,
+      seed: o.seed,
+      saveEvery: o.saveEvery,
+      resume: o.resume,
+      onNonFinite: o.skipNonfinite ? "skip" : "stop",
+    });
+    writeFileAtomic(
+      join(o.out, "duo.json"),
+      `${JSON.stringify({ data, pairs: pairs.length, ...r, seconds: (performance.now() - t0) / 1000 }, null, 2)}\n`,
+    );
+    console.log(
+      `wrote ${o.out} (${r.status}, ${r.step} steps) in ${((performance.now() - t0) / 1000).toFixed(0)} s; ` +
+        `sample it with: prefopt diffusion sample --model ${o.out} --prompt "thick 7"`,
+    );
+  });
+
+  const e = ESD_DEFAULTS;
+  pairOptions(
+    program
+      .command("esd")
+      .description(
+        "ESD baseline: regress ε_θ(x_t, t, c) onto ε_ref(x_t, t) − η(ε_ref(x_t, t, c) − ε_ref(x_t, t)) for prompts c naming the concept " +
+          "(x_t: concept images noised to a uniform t). Without --data it makes DUO pairs and uses their unsafe images.",
+      )
+      .option("--model <dir>", "the model to erase from (default: the bundled base model)")
+      .option(
+        "--data <file>",
+        "image-pair JSONL whose rejected images and prompts show the concept",
+      )
+      .option("--out <dir>", "output model directory", "runs/esd")
+      .option("--eta <x>", "negative-guidance strength η", parseNumber, e.eta)
+      .option("--lr <x>", "learning rate", parseNumber, e.learningRate)
+      .option("--steps <n>", "optimiser steps", parseInteger, e.steps)
+      .option("--batch-size <n>", "images per step", parseInteger, e.batchSize)
+      .option("--seed <n>", "random seed", parseInteger, e.seed)
+      .option("--save-every <n>", "checkpoint every n steps", parseInteger, 50)
+      .option("--no-resume", "start from scratch even if a checkpoint exists"),
+  ).action(async (o) => {
+    await initEngine();
+    const t0 = performance.now();
+    const model = loadModel(o.model);
+    let data: string = o.data;
+    if (!data) {
+      const dir = join(o.out, "pairs");
+      data = join(dir, "pairs.jsonl");
+      if (!(existsSync(data) && o.resume))
+        data = await makePairs(model, { ...o, steps: o.sampleSteps }, dir);
+    }
+    const { pairs } = readImagePairs(data);
+    if (pairs.length === 0) throw new UserError(`${data}: no pairs to train on`);
+    const r = await trainEsd(model, pairs, {
+      outDir: o.out,
+      eta: o.eta,
+      learningRate: o.lr,
+      steps: o.steps,
+      batchSize: o.batchSize,
+      seed: o.seed,
+      saveEvery: o.saveEvery,
+      resume: o.resume,
+    });
+    console.log(
+      `wrote ${o.out} (${r.status}, ${r.step} steps) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
+  });
+
+  const attack = program
+    .command("attack")
+    .description(
+      "Adversarial prompts that try to bring an unlearned concept back, and the defense success rate under them.",
+    );
+  const evalOptions = (cmd: Command) =>
+    cmd
+      .option("--concept <name>", "heavy-strokes or right-slant", HEAVY_STROKES.name)
+      .option(
+        "--eval <dirs...>",
+        "diffusion model directories to attack: prints each one's defense success rate",
+      )
+      .option("--per-prompt <n>", "images per attack prompt", parseInteger, 4)
+      .option("--sample-steps <k>", "sampler steps", parseInteger, 25)
+      .option("--grid <file>", "grid PNG of the first --eval model's images (one row per prompt)");
+  const report = async (o: Record<string, unknown>, prompts: string[], file?: string) => {
+    if (file) {
+      writeFileAtomic(file, `${JSON.stringify({ prompts }, null, 2)}\n`);
+      console.log(`wrote ${file}`);
+    }
+    const dirs = (o.eval as string[] | undefined) ?? [];
+    const concept = conceptByName(o.concept as string);
+    for (const [k, dir] of dirs.entries()) {
+      const r = await defenseSuccessRate(loadDiffusion(dir), concept, prompts, {
+        perPrompt: o.perPrompt as number,
+        steps: o.sampleSteps as number,
+      });
+      console.log(
+        `${dir}: defense success rate ${r.dsr.toFixed(3)} (95% CI ${r.ci95[0].toFixed(2)}–${r.ci95[1].toFixed(2)}, ${r.n} images)`,
+      );
+      if (k === 0 && o.grid) {
+        writeImageGrid(o.grid as string, r.images, r.n, 28, 28, {
+          cols: o.perPrompt as number,
+          scale: 2,
+        });
+        console.log(`wrote ${o.grid}`);
+      }
+    }
+  };
+  const rb = RING_A_BELL_DEFAULTS;
+  evalOptions(
+    attack
+      .command("ring-a-bell")
+      .description(
+        "Ring-A-Bell: concept vector = mean E(prompt with concept) − E(without) through the model's own text encoder; " +
+          "target = E(prompt) + η·vector; a genetic search over the vocabulary (concept words excluded) finds prompts whose embedding matches it.",
+      )
+      .option(
+        "--model <dir>",
+        "model whose text encoder is attacked (default: the bundled base model)",
+      )
+      .option("--out <file>", "JSON file for the prompts found", "runs/ring-a-bell.json")
+      .option("--eta <x>", "concept-vector strength η", parseNumber, rb.eta)
+      .option("--count <n>", "attack prompts (digits 0–9 in turn)", parseInteger, rb.count)
+      .option("--population <n>", "genetic-search population", parseInteger, rb.population)
+      .option("--generations <n>", "genetic-search generations", parseInteger, rb.generations)
+      .option("--seed <n>", "random seed", parseInteger, rb.seed),
+  ).action(async (o) => {
+    await initEngine();
+    const model = loadModel(o.model);
+    const r = await ringABell(model, conceptByName(o.concept), {
+      eta: o.eta,
+      count: o.count,
+      population: o.population,
+      generations: o.generations,
+      seed: o.seed,
+    });
+    for (const [i, p] of r.prompts.entries())
+      console.log(`${r.sources[i].padEnd(10)} → "${p}"  (cosine ${r.fitness[i].toFixed(3)})`);
+    await report(o, r.prompts, o.out);
+  });
+  evalOptions(
+    attack
+      .command("synonym")
+      .description(
+        'Paraphrases with the concept\'s held-out synonyms ("a handwritten 7 with heavy strokes").',
+      )
+      .option("--count <n>", "prompts (digits 0–9 in turn)", parseInteger, 10)
+      .option("--out <file>", "JSON file for the prompts")
+      .option("--seed <n>", "random seed", parseInteger, 0),
+  ).action(async (o) => {
+    await initEngine();
+    const prompts = synonymPrompts(conceptByName(o.concept), o.count, o.seed);
+    for (const p of prompts) console.log(p);
+    await report(o, prompts, o.out);
+  });
+}
