@@ -3,16 +3,28 @@
  * commands/ and registers itself on the program.
  */
 import { Command, CommanderError } from "commander";
-import { UserError } from "../engine/errors.js";
+import { Interrupted, UserError } from "../engine/errors.js";
 import { registerCommands } from "./commands/index.js";
+import { VERSION } from "./version.js";
+
+/**
+ * Commander's usage errors as one prefopt line: "option '--n <n>' argument
+ * '0' is invalid. expected …" becomes "--n: expected …".
+ */
+function usageError(text: string): string {
+  const line = text.trim().replace(/^error: /, "");
+  const m = /^option '(-[^' ]+)[^']*' argument '([^']*)' is invalid\. (.*)$/s.exec(line);
+  return `prefopt: ${m ? `${m[1]}: ${m[3]}` : line} (see --help)\n`;
+}
 
 const program = new Command("prefopt")
   .description(
     "Align generative models with human preferences: reward models, DPO, RLHF, Diffusion-DPO, DUO.",
   )
+  .version(VERSION, "-V, --version", "print the version of prefopt")
   .option("--debug", "print stack traces for errors")
-  .showHelpAfterError()
-  // usage errors (unknown option, bad option value) exit 2 like bad input; commander has printed them
+  // usage errors (unknown option, bad option value) exit 2 like bad input, on one line
+  .configureOutput({ outputError: (text, write) => write(usageError(text)) })
   .exitOverride();
 
 registerCommands(program);
@@ -34,6 +46,11 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
   const debug = process.argv.includes("--debug");
+  // a run stopped by SIGINT/SIGTERM after saving: the message says how to continue
+  if (err instanceof Interrupted) {
+    console.error(`prefopt: ${err.message}`);
+    process.exit(err.exitCode);
+  }
   // a path that cannot be read or written (bad --out, missing file, no permission) is bad input too
   const fsErr = err as NodeJS.ErrnoException;
   if (!debug && typeof fsErr?.code === "string" && PATH_ERRORS.has(fsErr.code) && fsErr.path) {

@@ -1,5 +1,22 @@
-/** Option parsers shared by the CLI commands: they reject bad values with a clear message. */
-import { InvalidArgumentError } from "commander";
+/**
+ * The CLI's one options dialect. Value parsers that range-check (a bad value
+ * is a one-line error and exit code 2), and the options every training
+ * command shares, defined once: the same flag for the same idea (`--out`,
+ * `--steps`, `--lr`, `--batch-size`, `--warmup-steps`, `--save-every`,
+ * `--eval-every`, `--seed`, `--json`, `--skip-nonfinite`, `--no-resume`,
+ * `--config`), named as the library's options (`batchSize` is
+ * `--batch-size`). A training command re-run with the same `--out` continues
+ * from its latest checkpoint; it saves its resolved options as
+ * `<out>/run_config.json` (usable as `--config`) and draws `<out>/curves.png`.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Command, InvalidArgumentError, type Option } from "commander";
+import { writeJsonAtomic } from "../engine/atomic.js";
+import { UserError } from "../engine/errors.js";
+import { writeRunCurves } from "../report/curves.js";
+import { listCheckpoints } from "../train/checkpoint.js";
+import { VERSION } from "./version.js";
 
 export function parseNumber(value: string): number {
   const n = Number(value);
@@ -20,8 +37,282 @@ export function parseInteger(value: string): number {
   return n;
 }
 
+/** A number > 0. */
 export function parsePositive(value: string): number {
   const n = parseNumber(value);
   if (!(n > 0)) throw new InvalidArgumentError(`expected a number > 0, got "${value}"`);
   return n;
+}
+
+/** A number ≥ 0. */
+export function parseNonNegative(value: string): number {
+  const n = parseNumber(value);
+  if (!(n >= 0)) throw new InvalidArgumentError(`expected a number ≥ 0, got "${value}"`);
+  return n;
+}
+
+/** An integer ≥ 1 (counts: steps, samples, tokens, sizes). */
+export function parseCount(value: string): number {
+  const n = parseInteger(value);
+  if (n < 1) throw new InvalidArgumentError(`expected an integer ≥ 1, got "${value}"`);
+  return n;
+}
+
+/** An integer ≥ 0 (seeds, intervals where 0 means "never/only at the end", top-k where 0 is "all"). */
+export function parseNonNegativeInt(value: string): number {
+  const n = parseInteger(value);
+  if (n < 0) throw new InvalidArgumentError(`expected an integer ≥ 0, got "${value}"`);
+  return n;
+}
+
+/**
+ * A parser for numbers in [lo, hi] (`open` excludes an end: "lo", "hi" or
+ * "both"), e.g. a probability or a fraction.
+ */
+export function numberIn(
+  lo: number,
+  hi: number,
+  open?: "lo" | "hi" | "both",
+): (value: string) => number {
+  const loOpen = open === "lo" || open === "both";
+  const hiOpen = open === "hi" || open === "both";
+  const range = `${loOpen ? "(" : "["}${lo}, ${hi}${hiOpen ? ")" : "]"}`;
+  return (value: string) => {
+    const n = parseNumber(value);
+    const ok = (loOpen ? n > lo : n >= lo) && (hiOpen ? n < hi : n <= hi);
+    if (!ok) throw new InvalidArgumentError(`expected a number in ${range}, got "${value}"`);
+    return n;
+  };
+}
+
+/**
+ * The shared training options' defaults for one command: a number is the
+ * default, "derived" an option whose default the pipeline works out (e.g.
+ * steps from --epochs), and a key left out is not an option of the command.
+ */
+export type TrainingDefaults = {
+  /** default output directory (undefined: --out is required) */
+  out?: string;
+  steps?: number | "derived";
+  lr: number;
+  batchSize?: number | "derived";
+  warmupSteps?: number | "derived";
+  saveEvery?: number | "derived";
+  evalEvery?: number | "derived";
+  seed: number;
+  /** the command has a roll-back on non-finite steps */
+  skipNonfinite?: boolean;
+};
+
+/** What `--help` says about each shared option. */
+const HELP = {
+  out: "output directory: the model, checkpoints, metrics.jsonl, run_config.json, curves.png; re-running with the same --out continues from its latest checkpoint",
+  config:
+    "JSON file of options (names as the flags, e.g. run_config.json of an earlier run); flags given here override it",
+  steps: "optimiser steps",
+  lr: "peak learning rate",
+  batchSize: "examples per step",
+  warmupSteps: "linear warm-up steps",
+  saveEvery: "checkpoint every n steps (0: only at the end)",
+  evalEvery: "evaluate every n steps (0: only at the end)",
+  seed: "random seed",
+  resume:
+    "start over even if --out holds checkpoints (they, metrics.jsonl and the model are overwritten)",
+  skipNonfinite:
+    "roll back and count steps whose loss or gradient is NaN/Inf (default: stop with an error)",
+  json: "print the result as one JSON object",
+};
+
+/**
+ * Adds the shared training options to `cmd` (those `d` has a key for, plus
+ * --config, --no-resume and --json), and the --config handling; the command
+ * adds its own options after these.
+ */
+export function addTrainingOptions(
+  cmd: Command,
+  d: TrainingDefaults,
+  help: Partial<Record<keyof typeof HELP, string>> = {},
+): Command {
+  const h = (k: keyof typeof HELP) => help[k] ?? HELP[k];
+  // a required --out is checked after --config is read (commander checks required options before)
+  if (d.out === undefined) cmd.option("--out <dir>", `${h("out")} (required)`);
+  else cmd.option("--out <dir>", h("out"), d.out);
+  cmd.option("--config <file.json>", h("config"));
+  const add = (flag: string, key: keyof typeof HELP, parse: (v: string) => number) => {
+    const v = d[key as keyof TrainingDefaults];
+    if (v === "derived") cmd.option(flag, h(key), parse);
+    else if (typeof v === "number") cmd.option(flag, h(key), parse, v);
+  };
+  add("--steps <n>", "steps", parseCount);
+  cmd.option("--lr <x>", h("lr"), parsePositive, d.lr);
+  add("--batch-size <n>", "batchSize", parseCount);
+  add("--warmup-steps <n>", "warmupSteps", parseNonNegativeInt);
+  add("--save-every <n>", "saveEvery", parseNonNegativeInt);
+  add("--eval-every <n>", "evalEvery", parseNonNegativeInt);
+  cmd.option("--seed <n>", h("seed"), parseNonNegativeInt, d.seed);
+  cmd.option("--no-resume", h("resume"));
+  if (d.skipNonfinite) cmd.option("--skip-nonfinite", h("skipNonfinite"));
+  cmd.option("--json", h("json"));
+  cmd.hook("preAction", (c) => {
+    applyConfigFile(c);
+    if (c.opts().out === undefined)
+      throw new UserError(`${c.name()}: --out <dir> is required (or "out" in the --config file)`);
+  });
+  return cmd;
+}
+
+/** The shared options of a parsed training command, under the library's names. */
+export function trainingFlags(o: Record<string, unknown>): {
+  out: string;
+  steps?: number;
+  lr: number;
+  batchSize?: number;
+  warmupSteps?: number;
+  saveEvery?: number;
+  evalEvery?: number;
+  seed: number;
+  resume: boolean;
+  skipNonfinite?: boolean;
+} {
+  const pick = <T>(k: string) => o[k] as T;
+  return {
+    out: pick("out"),
+    steps: pick("steps"),
+    lr: pick("lr"),
+    batchSize: pick("batchSize"),
+    warmupSteps: pick("warmupSteps"),
+    saveEvery: pick("saveEvery"),
+    evalEvery: pick("evalEvery"),
+    seed: pick("seed"),
+    resume: o.resume !== false,
+    skipNonfinite: o.skipNonfinite === true ? true : undefined,
+  };
+}
+
+/** Option attribute names ("batchSize") and flag names ("batch-size") → the Option. */
+function optionsByName(cmd: Command): Map<string, Option> {
+  const m = new Map<string, Option>();
+  for (const opt of cmd.options as Option[]) {
+    const attr = opt.attributeName();
+    m.set(attr, opt);
+    m.set(opt.name(), opt);
+    if (opt.negate) m.set(opt.long?.replace(/^--/, "") ?? attr, opt);
+  }
+  return m;
+}
+
+/**
+ * --config FILE: each field sets the option of the same name unless the
+ * command line gave it; values go through the option's own parser, so they
+ * are range-checked like flags. Errors name the file and field.
+ */
+function applyConfigFile(cmd: Command): void {
+  const file = cmd.opts().config as string | undefined;
+  if (!file) return;
+  let cfg: unknown;
+  try {
+    cfg = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(
+      code ? `${file}: cannot read (${code})` : `${file}: invalid JSON: ${(e as Error).message}`,
+    );
+  }
+  if (!cfg || typeof cfg !== "object" || Array.isArray(cfg))
+    throw new UserError(`${file}: expected a JSON object of options, e.g. {"steps": 100}`);
+  const byName = optionsByName(cmd);
+  for (const [key, value] of Object.entries(cfg as Record<string, unknown>)) {
+    if (key === "command") {
+      if (value !== cmd.name())
+        throw new UserError(
+          `${file}: field "command": this file is for prefopt ${value}, not ${cmd.name()}`,
+        );
+      continue;
+    }
+    if (key === "prefopt_version") continue;
+    const opt = byName.get(key);
+    if (!opt || opt.attributeName() === "config") {
+      const names = [...new Set((cmd.options as Option[]).map((x) => x.name()))];
+      throw new UserError(
+        `${file}: field "${key}": not an option of prefopt ${cmd.name()} (options: ${names.join(", ")})`,
+      );
+    }
+    const attr = opt.attributeName();
+    if (cmd.getOptionValueSource(attr) === "cli") continue;
+    let v: unknown = value;
+    const bad = (what: string) =>
+      new UserError(`${file}: field "${key}": ${what}, got ${JSON.stringify(value)}`);
+    if (opt.negate) {
+      // "resume": false, or "no-resume": true
+      if (typeof value !== "boolean") throw bad("expected true or false");
+      v = key === attr ? value : !value;
+    } else if (!opt.required && !opt.optional) {
+      if (typeof value !== "boolean") throw bad("expected true or false");
+    } else if (value === null) {
+      v = undefined;
+    } else {
+      const text = Array.isArray(value) ? value.join(",") : value;
+      if (typeof text !== "string" && typeof text !== "number") throw bad("expected a value");
+      const parse = (opt as unknown as { parseArg?: (s: string, prev: unknown) => unknown })
+        .parseArg;
+      try {
+        v = parse ? parse(String(text), undefined) : String(text);
+      } catch (e) {
+        throw new UserError(`${file}: field "${key}": ${(e as Error).message}`);
+      }
+    }
+    cmd.setOptionValueWithSource(attr, v, "config");
+  }
+}
+
+/** Options that steer the run's output, not what it computes: left out of run_config.json. */
+const NOT_RECORDED = new Set(["config", "json"]);
+
+function say(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/**
+ * Runs a training command's work around the shared conventions: says
+ * whether it continues or starts over, writes `<out>/run_config.json`, runs
+ * `train`, then draws `<out>/curves.png`.
+ */
+export async function runTrainingCommand<R>(
+  cmd: Command,
+  o: Record<string, unknown>,
+  train: () => Promise<R>,
+): Promise<R> {
+  const out = o.out as string;
+  const checkpoints = listCheckpoints(out);
+  if (o.resume === false) {
+    const old = ["metrics.jsonl", "model.safetensors"].filter((f) => existsSync(join(out, f)));
+    if (checkpoints.length > 0 || old.length > 0) {
+      const what = [checkpoints.length ? `${checkpoints.length} checkpoint(s)` : "", ...old].filter(
+        Boolean,
+      );
+      say(`--no-resume: starting over in ${out}; overwriting its ${what.join(", ")}`);
+    }
+  } else if (checkpoints.length > 0) {
+    const last = checkpoints[checkpoints.length - 1];
+    say(
+      `same --out as an earlier run: continuing from its checkpoint at step ${last.step} (--no-resume starts over)`,
+    );
+  }
+  mkdirSync(out, { recursive: true });
+  const recorded: Record<string, unknown> = { command: cmd.name(), prefopt_version: VERSION };
+  for (const [k, v] of Object.entries(o)) {
+    if (NOT_RECORDED.has(k) || v === undefined) continue;
+    const opt = (cmd.options as Option[]).find((x) => x.attributeName() === k);
+    recorded[opt && !opt.negate ? opt.name() : k] = v;
+  }
+  writeJsonAtomic(join(out, "run_config.json"), recorded);
+  const r = await train();
+  try {
+    const png = writeRunCurves(out);
+    if (png) say(`curves: ${png}`);
+  } catch (e) {
+    // a figure that cannot be drawn (e.g. no renderer) must not fail a finished run
+    say(`curves not drawn: ${(e as Error).message}`);
+  }
+  return r;
 }

@@ -7,7 +7,7 @@ import { loadSFTJsonl } from "../../data/sft-data.js";
 import { DEFAULT_CHAT_TEMPLATE, renderChatTemplate } from "../../models/lm/chat-template.js";
 import { LMTokenizer } from "../../models/lm/tokenizer.js";
 import { chatTemplateOf } from "../../pipelines/lm-data.js";
-import { parseInteger } from "../options.js";
+import { parseCount } from "../options.js";
 
 const FORMATS = ["auto", "sft", "preference", "image-pairs"] as const;
 type Format = (typeof FORMATS)[number];
@@ -40,7 +40,7 @@ export function registerData(program: Command): void {
     .argument("<file>", "the JSONL file")
     .option("--format <f>", FORMATS.join(" | "), parseFormat, "auto")
     .option("--model <dir>", "model whose chat template renders conversational rows")
-    .option("--image-size <n>", "image pairs: expected width and height", parseInteger, 28)
+    .option("--image-size <n>", "image pairs: expected width and height", parseCount, 28)
     .action((file: string, o) => {
       const format = o.format === "auto" ? detect(file) : o.format;
       let n: number;

@@ -23,9 +23,9 @@ import { writeImageGrid } from "../../report/image-grid.js";
 import {
   addTrainingOptions,
   numberIn,
-  parseInteger,
+  parseCount,
+  parseNonNegative,
   parseNonNegativeInt,
-  parseNumber,
   parseNumberOrInfinity,
   runTrainingCommand,
   trainingFlags,
@@ -147,10 +147,10 @@ export function registerDiffusion(program: Command): void {
     .description('Generate digits from a text prompt, e.g. --prompt "a thick 7 leaning right".')
     .requiredOption("--prompt <text>", "the caption to draw")
     .option("--model <dir>", "diffusion model directory (default: the bundled base model)")
-    .option("--n <n>", "number of images", parseInteger, 16)
-    .option("--seed <n>", "random seed (same seed, same images)", parseInteger, 0)
-    .option("--steps <k>", "denoising steps", parseInteger, 50)
-    .option("--guidance <g>", "classifier-free guidance scale", parseNumber, 3)
+    .option("--n <n>", "number of images", parseCount, 16)
+    .option("--seed <n>", "random seed (same seed, same images)", parseNonNegativeInt, 0)
+    .option("--steps <k>", "denoising steps", parseCount, 50)
+    .option("--guidance <g>", "classifier-free guidance scale", parseNonNegative, 3)
     .option("--negative <text>", "negative prompt (replaces the null prompt in guidance)")
     .option(
       "--sampler <name>",
@@ -158,7 +158,7 @@ export function registerDiffusion(program: Command): void {
       parseMethod,
       "ddpm",
     )
-    .option("--eta <x>", "DDIM stochasticity η", parseNumber, 0)
+    .option("--eta <x>", "DDIM stochasticity η in [0, 1]", numberIn(0, 1), 0)
     .option("--out <file>", "grid PNG to write (default grid.png when --out-dir is not given)")
     .option("--out-dir <dir>", "write each image as its own 28×28 grayscale PNG")
     .action(async (o) => {
@@ -181,11 +181,16 @@ export function registerDiffusion(program: Command): void {
     .argument("<images...>", "28×28 grayscale PNGs (white on black)")
     .requiredOption("--prompt <text>", "the new caption")
     .option("--model <dir>", "diffusion model directory (default: the bundled base model)")
-    .option("--strength <s>", "fraction of the diffusion to redo, in (0, 1]", parseNumber, 0.75)
+    .option(
+      "--strength <s>",
+      "fraction of the diffusion to redo, in (0, 1]",
+      numberIn(0, 1, "lo"),
+      0.75,
+    )
     .option("--negative <text>", "negative prompt")
-    .option("--seed <n>", "random seed", parseInteger, 0)
-    .option("--steps <k>", "denoising steps over the full schedule", parseInteger, 50)
-    .option("--guidance <g>", "classifier-free guidance scale", parseNumber, 3)
+    .option("--seed <n>", "random seed", parseNonNegativeInt, 0)
+    .option("--steps <k>", "denoising steps over the full schedule", parseCount, 50)
+    .option("--guidance <g>", "classifier-free guidance scale", parseNonNegative, 3)
     .option("--out <file>", "grid PNG to write")
     .option("--out-dir <dir>", "write each edited image as its own PNG")
     .action(async (files: string[], o) => {
@@ -247,10 +252,10 @@ export function registerDiffusion(program: Command): void {
     )
     .option("--model <dir>", "diffusion model directory (default: the bundled base model)")
     .option("--classifier <dir>", "digit classifier directory (default: the bundled one)")
-    .option("--per-prompt <n>", "images per held-out prompt combination", parseInteger, 8)
-    .option("--seed <n>", "random seed", parseInteger, 0)
-    .option("--steps <k>", "denoising steps", parseInteger, 50)
-    .option("--guidance <g>", "classifier-free guidance scale", parseNumber, 3)
+    .option("--per-prompt <n>", "images per held-out prompt combination", parseCount, 8)
+    .option("--seed <n>", "random seed", parseNonNegativeInt, 0)
+    .option("--steps <k>", "denoising steps", parseCount, 50)
+    .option("--guidance <g>", "classifier-free guidance scale", parseNonNegative, 3)
     .option(
       "--sampler <name>",
       "ddpm (ancestral, respaced to --steps) or ddim",

@@ -12,7 +12,7 @@ import { defaultModelDir } from "../../models/default-model.js";
 import { CausalLM } from "../../models/lm/causal-lm.js";
 import { RewardModel } from "../../models/lm/reward-model.js";
 import { loadPrompts } from "../../pipelines/rlhf.js";
-import { parseInteger, parseNumber } from "../options.js";
+import { parseCount, parseNonNegative, parseNonNegativeInt } from "../options.js";
 
 const JUDGES = ["afinn", "reward-model", "llm"];
 
@@ -50,13 +50,13 @@ export function registerEval(program: Command): void {
     .option("--judge-model <name>", "model name for --judge llm")
     .option("--judge-key-env <var>", "environment variable holding the API key", "OPENAI_API_KEY")
     .option("--criterion <text>", "what the LLM judge is asked to prefer", "more positive")
-    .option("--timeout <ms>", "LLM judge request timeout", parseInteger, 30000)
-    .option("--retries <n>", "LLM judge retries", parseInteger, 3)
-    .option("--n <n>", "samples per prompt and model", parseInteger, 2)
-    .option("--num-prompts <n>", "embedded prompts when no --prompts", parseInteger, 32)
-    .option("--max-new-tokens <n>", "tokens per sample", parseInteger, 16)
-    .option("--temperature <x>", "sampling temperature", parseNumber, 1)
-    .option("--seed <n>", "random seed", parseInteger, 0)
+    .option("--timeout <ms>", "LLM judge request timeout", parseCount, 30000)
+    .option("--retries <n>", "LLM judge retries", parseNonNegativeInt, 3)
+    .option("--n <n>", "samples per prompt and model", parseCount, 2)
+    .option("--num-prompts <n>", "embedded prompts when no --prompts", parseCount, 32)
+    .option("--max-new-tokens <n>", "tokens per sample", parseCount, 16)
+    .option("--temperature <x>", "sampling temperature ≥ 0 (0 = greedy)", parseNonNegative, 1)
+    .option("--seed <n>", "random seed", parseNonNegativeInt, 0)
     .option("--json", "print the result as one JSON object")
     .action(async (o) => {
       await initEngine();

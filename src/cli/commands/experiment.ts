@@ -1,7 +1,7 @@
 /** `prefopt experiment sentiment`: the DPO paper's controlled-sentiment experiment on the embedded world. */
 import type { Command } from "commander";
-import { runSentimentExperiment } from "../../pipelines/sentiment-experiment.js";
-import { parseInteger } from "../options.js";
+import { runSentimentExperiment } from "../../experiments/sentiment.js";
+import { parseCount, parseNonNegativeInt } from "../options.js";
 
 function parseList(v: string): number[] {
   return v.split(",").map((s) => {
@@ -28,9 +28,9 @@ export function registerExperiment(program: Command): void {
     .option("--betas <list>", "DPO β values, e.g. 0.05,0.1,0.5", parseList)
     .option("--kl-coefs <list>", "RLHF KL coefficients", parseList)
     .option("--best-of <list>", "best-of-N values", parseList)
-    .option("--prompts <n>", "training prompts", parseInteger)
-    .option("--eval-prompts <n>", "held-out prompts", parseInteger)
-    .option("--seed <n>", "random seed", parseInteger, 0)
+    .option("--num-prompts <n>", "training prompts", parseCount)
+    .option("--eval-prompts <n>", "held-out prompts", parseCount)
+    .option("--seed <n>", "random seed", parseNonNegativeInt, 0)
     .option("--json", "print the result as one JSON object")
     .action(async (o) => {
       const r = await runSentimentExperiment({
@@ -40,7 +40,7 @@ export function registerExperiment(program: Command): void {
         betas: o.betas,
         klCoefs: o.klCoefs,
         bestOfN: o.bestOf,
-        prompts: o.prompts,
+        prompts: o.numPrompts,
         evalPrompts: o.evalPrompts,
         seed: o.seed,
       });

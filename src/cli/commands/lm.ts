@@ -4,59 +4,64 @@ import { loadSFTJsonl, positiveReviewSFT } from "../../data/sft-data.js";
 import { initEngine } from "../../engine/init.js";
 import { defaultModelDir } from "../../models/default-model.js";
 import { CausalLM } from "../../models/lm/causal-lm.js";
-import { PRETRAIN_DEFAULTS, pretrain } from "../../pipelines/pretrain.js";
-import { SFT_DEFAULTS, sft } from "../../pipelines/sft.js";
-import { parseInteger, parseNumber } from "../options.js";
+import { PRETRAIN_DEFAULTS, runPretrain } from "../../pipelines/pretrain.js";
+import { runSft, SFT_DEFAULTS } from "../../pipelines/sft.js";
+import {
+  addTrainingOptions,
+  numberIn,
+  parseCount,
+  parseNonNegative,
+  parseNonNegativeInt,
+  parsePositive,
+  runTrainingCommand,
+  trainingFlags,
+} from "../options.js";
 
 export function registerLM(program: Command): void {
   const d = PRETRAIN_DEFAULTS;
-  program
+  const pretrain = program
     .command("pretrain")
     .description(
       "Build the text model from a seed (the recipe of the bundled one): movie-review corpus → byte-level BPE → small GPT-2, " +
         "with held-out perplexity against a unigram baseline.",
-    )
-    .option(
-      "--out <dir>",
-      "model directory to write (--out models/text-base rebuilds the bundled model)",
-      "runs/text-base",
-    )
-    .option("--seed <n>", "random seed", parseInteger, d.seed)
-    .option("--sentences <n>", "training sentences", parseInteger, d.sentences)
-    .option("--held-out <n>", "held-out sentences", parseInteger, d.heldOut)
-    .option("--vocab-size <n>", "BPE vocabulary size", parseInteger, d.vocabSize)
-    .option("--layers <n>", "transformer layers", parseInteger, d.nLayer)
-    .option("--width <n>", "model width", parseInteger, d.dModel)
-    .option("--heads <n>", "attention heads", parseInteger, d.nHead)
-    .option("--context <n>", "context length", parseInteger, d.context)
-    .option("--batch-size <n>", "rows per step", parseInteger, d.batchSize)
-    .option("--steps <n>", "optimiser steps", parseInteger, d.steps)
-    .option("--lr <x>", "peak learning rate", parseNumber, d.lr)
-    .option("--warmup-steps <n>", "linear warm-up steps", parseInteger, d.warmupSteps)
-    .option("--run-dir <dir>", "checkpoints and training metrics", "runs/pretrain")
-    .option("--save-every <n>", "checkpoint every n steps", parseInteger, d.saveEvery)
-    .option("--resume", "continue from the latest checkpoint in --run-dir")
-    .option("--json", "print the report as one JSON object")
+    );
+  addTrainingOptions(
+    pretrain,
+    {
+      out: "runs/text-base",
+      steps: d.steps,
+      lr: d.lr,
+      batchSize: d.batchSize,
+      warmupSteps: d.warmupSteps,
+      saveEvery: d.saveEvery,
+      seed: d.seed,
+      skipNonfinite: true,
+    },
+    {
+      out: "model directory to write, with its checkpoints, metrics.jsonl and curves.png (--out models/text-base rebuilds the bundled model); re-running with the same --out continues from its latest checkpoint",
+      batchSize: "rows per step",
+    },
+  )
+    .option("--sentences <n>", "training sentences", parseCount, d.sentences)
+    .option("--held-out <n>", "held-out sentences", parseCount, d.heldOut)
+    .option("--vocab-size <n>", "BPE vocabulary size", parseCount, d.vocabSize)
+    .option("--layers <n>", "transformer layers", parseCount, d.nLayer)
+    .option("--width <n>", "model width", parseCount, d.dModel)
+    .option("--heads <n>", "attention heads", parseCount, d.nHead)
+    .option("--context <n>", "context length", parseCount, d.context)
     .action(async (o) => {
-      const r = await pretrain({
-        runDir: o.runDir,
-        saveEvery: o.saveEvery,
-        resume: o.resume,
-        out: o.out,
-        seed: o.seed,
-        sentences: o.sentences,
-        heldOut: o.heldOut,
-        vocabSize: o.vocabSize,
-        nLayer: o.layers,
-        dModel: o.width,
-        nHead: o.heads,
-        context: o.context,
-        batchSize: o.batchSize,
-        steps: o.steps,
-        lr: o.lr,
-        warmupSteps: o.warmupSteps,
-        log: (s) => process.stderr.write(`${s}\n`),
-      });
+      const r = await runTrainingCommand(pretrain, o, () =>
+        runPretrain({
+          ...trainingFlags(o),
+          sentences: o.sentences,
+          heldOut: o.heldOut,
+          vocabSize: o.vocabSize,
+          nLayer: o.layers,
+          dModel: o.width,
+          nHead: o.heads,
+          context: o.context,
+        }),
+      );
       if (o.json) {
         console.log(JSON.stringify(r));
         return;
@@ -72,44 +77,56 @@ export function registerLM(program: Command): void {
     });
 
   const sd = SFT_DEFAULTS;
-  program
+  const sft = program
     .command("sft")
     .description(
       "Supervised fine-tuning on TRL JSONL ({prompt, completion} or {messages}; loss on completions only). " +
         "Without --data: the built-in positive-review set (preferred-FT of the text world).",
-    )
+    );
+  addTrainingOptions(
+    sft,
+    {
+      steps: "derived",
+      lr: sd.lr,
+      batchSize: sd.batchSize,
+      warmupSteps: "derived",
+      saveEvery: sd.saveEvery,
+      evalEvery: sd.evalEvery,
+      seed: sd.seed,
+      skipNonfinite: true,
+    },
+    {
+      steps: "optimiser steps (default: --epochs passes over the data)",
+      warmupSteps: "linear warm-up steps (default: 5% of the steps)",
+    },
+  )
     .option("--model <dir>", "model directory to start from (default: the bundled text model)")
     .option("--data <file.jsonl>", "training data in TRL format")
-    .option("--examples <n>", "size of the built-in set when no --data", parseInteger, 2000)
-    .requiredOption("--out <dir>", "output directory (model, checkpoints, metrics.jsonl)")
-    .option("--epochs <n>", "passes over the data", parseNumber, sd.epochs)
-    .option("--steps <n>", "optimiser steps (overrides --epochs)", parseInteger)
-    .option("--batch-size <n>", "examples per step", parseInteger, sd.batchSize)
-    .option("--lr <x>", "peak learning rate", parseNumber, sd.lr)
-    .option("--max-length <n>", "tokens per example at most", parseInteger, sd.maxLength)
-    .option("--save-every <n>", "checkpoint every n steps", parseInteger, sd.saveEvery)
-    .option("--seed <n>", "random seed", parseInteger, sd.seed)
-    .option("--resume", "continue from the latest checkpoint in --out")
+    .option("--examples <n>", "size of the built-in set when no --data", parseCount, 2000)
+    .option("--epochs <n>", "passes over the data", parsePositive, sd.epochs)
+    .option("--max-length <n>", "tokens per example at most", parseCount, sd.maxLength)
     .option(
-      "--skip-nonfinite",
-      "roll back and count steps whose loss or gradient is NaN/Inf (default: stop with an error)",
+      "--eval-fraction <x>",
+      "share of examples held out for eval_loss",
+      numberIn(0, 1, "hi"),
+      sd.evalFraction,
     )
     .action(async (o) => {
       const examples = o.data ? loadSFTJsonl(o.data) : positiveReviewSFT(o.examples, o.seed + 7);
-      const r = await sft({
-        model: o.model ?? defaultModelDir("text"),
-        examples,
-        out: o.out,
-        epochs: o.epochs,
-        steps: o.steps,
-        batchSize: o.batchSize,
-        lr: o.lr,
-        maxLength: o.maxLength,
-        saveEvery: o.saveEvery,
-        seed: o.seed,
-        resume: o.resume,
-        onNonFinite: o.skipNonfinite ? "skip" : "stop",
-      });
+      const r = await runTrainingCommand(sft, o, () =>
+        runSft({
+          ...trainingFlags(o),
+          model: o.model ?? defaultModelDir("text"),
+          examples,
+          epochs: o.epochs,
+          maxLength: o.maxLength,
+          evalFraction: o.evalFraction,
+        }),
+      );
+      if (o.json) {
+        console.log(JSON.stringify(r));
+        return;
+      }
       const ev = r.evalLoss === null ? "" : `, eval loss ${r.evalLoss.toFixed(4)}`;
       console.log(`wrote ${r.out}: ${r.steps} steps, train loss ${r.trainLoss.toFixed(4)}${ev}`);
     });
@@ -121,12 +138,12 @@ export function registerLM(program: Command): void {
     )
     .option("--model <dir>", "model directory (Hugging Face layout)")
     .requiredOption("--prompt <text>", "prompt text (may be empty)")
-    .option("--n <n>", "number of samples", parseInteger, 1)
-    .option("--seed <n>", "random seed", parseInteger, 0)
-    .option("--max-new-tokens <n>", "tokens to add at most", parseInteger, 32)
-    .option("--temperature <x>", "sampling temperature (0 = greedy)", parseNumber, 1)
-    .option("--top-k <n>", "keep the k most likely tokens (0 = all)", parseInteger, 0)
-    .option("--top-p <x>", "nucleus sampling mass", parseNumber, 1)
+    .option("--n <n>", "number of samples", parseCount, 1)
+    .option("--seed <n>", "random seed", parseNonNegativeInt, 0)
+    .option("--max-new-tokens <n>", "tokens to add at most", parseCount, 32)
+    .option("--temperature <x>", "sampling temperature ≥ 0 (0 = greedy)", parseNonNegative, 1)
+    .option("--top-k <n>", "keep the k most likely tokens (0 = all)", parseNonNegativeInt, 0)
+    .option("--top-p <x>", "nucleus sampling mass in (0, 1]", numberIn(0, 1, "lo"), 1)
     .option("--json", 'print one JSON object per line: {"prompt", "completion"}')
     .action(async (o) => {
       await initEngine();

@@ -4,7 +4,16 @@ import type { PreferenceLossType } from "../../objectives/preference-loss.js";
 import { DPO_DEFAULTS, runDpo } from "../../pipelines/dpo.js";
 import { REWARD_DEFAULTS, runReward } from "../../pipelines/reward.js";
 import { RLHF_DEFAULTS, runRlhf } from "../../pipelines/rlhf.js";
-import { parseInteger, parseNumber } from "../options.js";
+import {
+  addTrainingOptions,
+  numberIn,
+  parseCount,
+  parseNonNegative,
+  parseNonNegativeInt,
+  parsePositive,
+  runTrainingCommand,
+  trainingFlags,
+} from "../options.js";
 
 const LOSS_TYPES = ["sigmoid", "hinge", "ipo", "robust"];
 
@@ -22,47 +31,64 @@ function fmt(m: Record<string, number>): string {
 
 export function registerPreference(program: Command): void {
   const d = DPO_DEFAULTS;
-  program
+  const dpo = program
     .command("dpo")
     .description(
       "Direct Preference Optimization on TRL preference JSONL ({prompt, chosen, rejected}, implicit prompt, " +
         "or conversational). Without --data: the embedded world's preferences (samples scored by AFINN, " +
-        "Bradley–Terry labels). Writes the model in HF layout, metrics.jsonl and checkpoints to --out.",
-    )
+        "Bradley–Terry labels). Writes the model in HF layout, metrics.jsonl, checkpoints and curves.png to --out.",
+    );
+  addTrainingOptions(
+    dpo,
+    {
+      out: "runs/dpo",
+      steps: "derived",
+      lr: d.lr,
+      batchSize: d.batchSize,
+      warmupSteps: d.warmupSteps,
+      saveEvery: d.saveEvery,
+      evalEvery: d.evalEvery,
+      seed: d.seed,
+      skipNonfinite: true,
+    },
+    {
+      steps: "optimiser steps (default: --epochs passes over the data)",
+      batchSize: "pairs per step",
+    },
+  )
     .option("--model <dir>", "policy and reference model (default: the bundled text model)")
     .option("--data <file.jsonl>", "preference data in TRL format")
-    .option("--out <dir>", "output directory", "runs/dpo")
-    .option("--beta <x>", "KL coefficient β", parseNumber, d.beta)
+    .option("--beta <x>", "KL coefficient β", parsePositive, d.beta)
     .option("--loss-type <t>", "sigmoid | hinge | ipo | robust", parseLossType, d.lossType)
-    .option("--label-smoothing <x>", "ε for cDPO (sigmoid) and robust", parseNumber, 0)
-    .option("--lr <x>", "peak learning rate", parseNumber, d.learningRate)
-    .option("--batch-size <n>", "pairs per step", parseInteger, d.batchSize)
-    .option("--epochs <n>", "passes over the data", parseNumber, d.epochs)
-    .option("--steps <n>", "optimiser steps (overrides --epochs)", parseInteger)
+    .option(
+      "--label-smoothing <x>",
+      "ε for cDPO (sigmoid) and robust, in [0, 0.5)",
+      numberIn(0, 0.5, "hi"),
+      d.labelSmoothing,
+    )
+    .option("--epochs <n>", "passes over the data", parsePositive, d.epochs)
     .option(
       "--max-prompt-length <n>",
       "prompt tokens kept (from the end)",
-      parseInteger,
+      parseCount,
       d.maxPromptLength,
     )
     .option(
       "--max-completion-length <n>",
       "completion tokens kept",
-      parseInteger,
+      parseCount,
       d.maxCompletionLength,
     )
-    .option("--max-length <n>", "prompt + completion tokens at most", parseInteger, d.maxLength)
-    .option("--eval-fraction <x>", "share of pairs held out", parseNumber, d.evalFraction)
-    .option("--eval-every <n>", "evaluate every n steps (0: at the end)", parseInteger, 0)
-    .option("--save-every <n>", "checkpoint every n steps", parseInteger, d.saveEvery)
+    .option("--max-length <n>", "prompt + completion tokens at most", parseCount, d.maxLength)
+    .option("--eval-fraction <x>", "share of pairs held out", numberIn(0, 1, "hi"), d.evalFraction)
     .option("--no-ref-cache", "recompute reference log-probs instead of caching them")
     .option(
       "--lora-rank <r>",
-      "train LoRA adapters of rank r instead of all weights (merged on save)",
-      parseInteger,
+      "train LoRA adapters of rank r instead of all weights (merged on save; 0: off)",
+      parseNonNegativeInt,
       0,
     )
-    .option("--lora-alpha <a>", "LoRA α (scale α/r; default 2r)", parseNumber)
+    .option("--lora-alpha <a>", "LoRA α (scale α/r; default 2r)", parsePositive)
     .option(
       "--lora-targets <names>",
       "comma-separated module names (default: every block linear layer)",
@@ -72,49 +98,36 @@ export function registerPreference(program: Command): void {
           .map((x) => x.trim())
           .filter(Boolean),
     )
-    .option("--no-resume", "start over even if --out holds a checkpoint")
-    .option("--prompts <n>", "embedded world: prompts", parseInteger, d.prompts)
+    .option("--num-prompts <n>", "embedded world: prompts", parseCount, d.numPrompts)
     .option(
       "--samples-per-prompt <n>",
       "embedded world: samples per prompt",
-      parseInteger,
+      parseCount,
       d.samplesPerPrompt,
     )
-    .option(
-      "--skip-nonfinite",
-      "roll back and count steps whose loss or gradient is NaN/Inf (default: stop with an error)",
-    )
-    .option("--seed <n>", "random seed", parseInteger, 0)
-    .option("--json", "print the result as one JSON object")
     .action(async (o) => {
-      const r = await runDpo({
-        model: o.model,
-        data: o.data,
-        out: o.out,
-        beta: o.beta,
-        lossType: o.lossType,
-        labelSmoothing: o.labelSmoothing,
-        learningRate: o.lr,
-        batchSize: o.batchSize,
-        epochs: o.epochs,
-        maxSteps: o.steps,
-        maxPromptLength: o.maxPromptLength,
-        maxCompletionLength: o.maxCompletionLength,
-        maxLength: o.maxLength,
-        evalFraction: o.evalFraction,
-        evalEvery: o.evalEvery,
-        saveEvery: o.saveEvery,
-        refCache: o.refCache,
-        lora:
-          o.loraRank > 0
-            ? { rank: o.loraRank, alpha: o.loraAlpha, targets: o.loraTargets }
-            : undefined,
-        resume: o.resume,
-        prompts: o.prompts,
-        samplesPerPrompt: o.samplesPerPrompt,
-        seed: o.seed,
-        onNonFinite: o.skipNonfinite ? "skip" : "stop",
-      });
+      const r = await runTrainingCommand(dpo, o, () =>
+        runDpo({
+          ...trainingFlags(o),
+          model: o.model,
+          data: o.data,
+          beta: o.beta,
+          lossType: o.lossType,
+          labelSmoothing: o.labelSmoothing,
+          epochs: o.epochs,
+          maxPromptLength: o.maxPromptLength,
+          maxCompletionLength: o.maxCompletionLength,
+          maxLength: o.maxLength,
+          evalFraction: o.evalFraction,
+          refCache: o.refCache,
+          lora:
+            o.loraRank > 0
+              ? { rank: o.loraRank, alpha: o.loraAlpha, targets: o.loraTargets }
+              : undefined,
+          numPrompts: o.numPrompts,
+          samplesPerPrompt: o.samplesPerPrompt,
+        }),
+      );
       if (o.json) {
         console.log(JSON.stringify(r));
         return;
@@ -129,62 +142,63 @@ export function registerPreference(program: Command): void {
     });
 
   const rd = REWARD_DEFAULTS;
-  program
+  const reward = program
     .command("reward")
     .description(
       "Train a Bradley–Terry reward model (LM + scalar head on the last token) on TRL preference JSONL " +
         "(optional margin column). Without --data: the embedded world's preferences. Saves a one-label " +
-        "sequence-classification model in HF layout.",
-    )
+        "sequence-classification model in HF layout (pad_token_id as transformers pools).",
+    );
+  addTrainingOptions(
+    reward,
+    {
+      out: "runs/reward",
+      steps: "derived",
+      lr: rd.lr,
+      batchSize: rd.batchSize,
+      warmupSteps: rd.warmupSteps,
+      saveEvery: rd.saveEvery,
+      evalEvery: rd.evalEvery,
+      seed: rd.seed,
+      skipNonfinite: true,
+    },
+    {
+      steps: "optimiser steps (default: --epochs passes over the data)",
+      batchSize: "pairs per step",
+    },
+  )
     .option("--model <dir>", "backbone model (default: the bundled text model)")
     .option("--data <file.jsonl>", "preference data in TRL format")
-    .option("--out <dir>", "output directory", "runs/reward")
-    .option("--lr <x>", "peak learning rate", parseNumber, rd.learningRate)
-    .option("--batch-size <n>", "pairs per step", parseInteger, rd.batchSize)
-    .option("--epochs <n>", "passes over the data", parseNumber, rd.epochs)
-    .option("--steps <n>", "optimiser steps (overrides --epochs)", parseInteger)
+    .option("--epochs <n>", "passes over the data", parsePositive, rd.epochs)
     .option(
       "--center-rewards-coefficient <x>",
       "γ in γ·E[(r_w + r_l)²]",
-      parseNumber,
+      parseNonNegative,
       rd.centerRewardsCoefficient,
     )
-    .option("--max-length <n>", "tokens per sequence at most", parseInteger, rd.maxLength)
-    .option("--eval-fraction <x>", "share of pairs held out", parseNumber, rd.evalFraction)
-    .option("--save-every <n>", "checkpoint every n steps", parseInteger, rd.saveEvery)
-    .option("--no-resume", "start over even if --out holds a checkpoint")
-    .option("--prompts <n>", "embedded world: prompts", parseInteger, rd.prompts)
+    .option("--max-length <n>", "tokens per sequence at most", parseCount, rd.maxLength)
+    .option("--eval-fraction <x>", "share of pairs held out", numberIn(0, 1, "hi"), rd.evalFraction)
+    .option("--num-prompts <n>", "embedded world: prompts", parseCount, rd.numPrompts)
     .option(
       "--samples-per-prompt <n>",
       "embedded world: samples per prompt",
-      parseInteger,
+      parseCount,
       rd.samplesPerPrompt,
     )
-    .option(
-      "--skip-nonfinite",
-      "roll back and count steps whose loss or gradient is NaN/Inf (default: stop with an error)",
-    )
-    .option("--seed <n>", "random seed", parseInteger, 0)
-    .option("--json", "print the result as one JSON object")
     .action(async (o) => {
-      const r = await runReward({
-        model: o.model,
-        data: o.data,
-        out: o.out,
-        learningRate: o.lr,
-        batchSize: o.batchSize,
-        epochs: o.epochs,
-        maxSteps: o.steps,
-        centerRewardsCoefficient: o.centerRewardsCoefficient,
-        maxLength: o.maxLength,
-        evalFraction: o.evalFraction,
-        saveEvery: o.saveEvery,
-        resume: o.resume,
-        prompts: o.prompts,
-        samplesPerPrompt: o.samplesPerPrompt,
-        seed: o.seed,
-        onNonFinite: o.skipNonfinite ? "skip" : "stop",
-      });
+      const r = await runTrainingCommand(reward, o, () =>
+        runReward({
+          ...trainingFlags(o),
+          model: o.model,
+          data: o.data,
+          epochs: o.epochs,
+          centerRewardsCoefficient: o.centerRewardsCoefficient,
+          maxLength: o.maxLength,
+          evalFraction: o.evalFraction,
+          numPrompts: o.numPrompts,
+          samplesPerPrompt: o.samplesPerPrompt,
+        }),
+      );
       if (o.json) {
         console.log(JSON.stringify(r));
         return;
@@ -198,53 +212,62 @@ export function registerPreference(program: Command): void {
     });
 
   const ld = RLHF_DEFAULTS;
-  program
+  const rlhf = program
     .command("rlhf")
     .description(
       "The RLHF baseline: sample from the policy, score with a reward model, KL-penalised policy gradient " +
         "(RLOO, per-token KL to the reference). Without --reward-model: trains one first (into OUT/reward-model); " +
         "--reward-model afinn uses the ground-truth scorer.",
-    )
+    );
+  addTrainingOptions(
+    rlhf,
+    {
+      out: "runs/rlhf",
+      steps: ld.steps,
+      lr: ld.lr,
+      saveEvery: ld.saveEvery,
+      evalEvery: ld.evalEvery,
+      seed: ld.seed,
+      skipNonfinite: true,
+    },
+    { steps: "policy-gradient steps" },
+  )
     .option("--model <dir>", "policy and reference model (default: the bundled text model)")
     .option("--reward-model <dir|afinn>", "reward model directory, or afinn")
     .option("--prompts <file>", "prompts: JSONL with a prompt field, or one per line")
-    .option("--out <dir>", "output directory", "runs/rlhf")
-    .option("--kl-coef <x>", "KL coefficient λ", parseNumber, ld.klCoef)
-    .option("--lr <x>", "learning rate", parseNumber, ld.learningRate)
-    .option("--steps <n>", "policy-gradient steps", parseInteger, ld.steps)
-    .option("--prompts-per-step <n>", "prompts per step", parseInteger, ld.promptsPerStep)
+    .option(
+      "--num-prompts <n>",
+      "embedded world: prompts to train on (without --prompts)",
+      parseCount,
+      ld.numPrompts,
+    )
+    .option("--kl-coef <x>", "KL coefficient λ", parseNonNegative, ld.klCoef)
+    .option("--prompts-per-step <n>", "prompts per step", parseCount, ld.promptsPerStep)
     .option(
       "--samples-per-prompt <n>",
-      "k samples per prompt (RLOO group)",
-      parseInteger,
+      "k samples per prompt (RLOO group, ≥ 2)",
+      (v: string) => {
+        const n = parseCount(v);
+        if (n < 2) throw new InvalidArgumentError(`expected an integer ≥ 2, got "${v}"`);
+        return n;
+      },
       ld.samplesPerPrompt,
     )
-    .option("--max-new-tokens <n>", "tokens per sample", parseInteger, ld.maxNewTokens)
-    .option("--save-every <n>", "checkpoint every n steps", parseInteger, ld.saveEvery)
-    .option("--no-resume", "start over even if --out holds a checkpoint")
-    .option(
-      "--skip-nonfinite",
-      "roll back and count steps whose loss or gradient is NaN/Inf (default: stop with an error)",
-    )
-    .option("--seed <n>", "random seed", parseInteger, 0)
-    .option("--json", "print the result as one JSON object")
+    .option("--max-new-tokens <n>", "tokens per sample", parseCount, ld.maxNewTokens)
     .action(async (o) => {
-      const r = await runRlhf({
-        model: o.model,
-        rewardModel: o.rewardModel,
-        prompts: o.prompts,
-        out: o.out,
-        klCoef: o.klCoef,
-        learningRate: o.lr,
-        steps: o.steps,
-        promptsPerStep: o.promptsPerStep,
-        samplesPerPrompt: o.samplesPerPrompt,
-        maxNewTokens: o.maxNewTokens,
-        saveEvery: o.saveEvery,
-        resume: o.resume,
-        seed: o.seed,
-        onNonFinite: o.skipNonfinite ? "skip" : "stop",
-      });
+      const r = await runTrainingCommand(rlhf, o, () =>
+        runRlhf({
+          ...trainingFlags(o),
+          model: o.model,
+          rewardModel: o.rewardModel,
+          prompts: o.prompts,
+          numPrompts: o.numPrompts,
+          klCoef: o.klCoef,
+          promptsPerStep: o.promptsPerStep,
+          samplesPerPrompt: o.samplesPerPrompt,
+          maxNewTokens: o.maxNewTokens,
+        }),
+      );
       if (o.json) {
         console.log(JSON.stringify(r));
         return;

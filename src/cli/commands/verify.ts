@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { initEngine } from "../../engine/init.js";
 import { DEFAULT_CHECK, runOptimumCheck } from "../../pipelines/optimum-check.js";
-import { parseNumber, parsePositive } from "../options.js";
+import { parseNonNegativeInt, parsePositive } from "../options.js";
 
 export function registerVerify(program: Command): void {
   program
@@ -19,8 +19,8 @@ export function registerVerify(program: Command): void {
       parsePositive,
       DEFAULT_CHECK.steps,
     )
-    .option("--seed <number>", "random seed", parseNumber, DEFAULT_CHECK.seed)
-    .option("--tolerance <number>", "largest KL accepted", parseNumber, 1e-3)
+    .option("--seed <number>", "random seed", parseNonNegativeInt, DEFAULT_CHECK.seed)
+    .option("--tolerance <number>", "largest KL accepted", parsePositive, 1e-3)
     .option("--json", "print the result as one JSON object")
     .action(async (opts) => {
       await initEngine();
