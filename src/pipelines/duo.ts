@@ -6,7 +6,7 @@
  * (naver-ai/DUO, train/unlearn-sd.py):
  *   lr = base_lr · 100/β,   λ = base_λ · β/100,   base_λ = 7.5,  β = 1000 by default,
  * constant learning rate, AdamW (weight decay 1e-4, gradient norm clipped to 1).
- * base_lr is this model's: 2e-3 (the reference's 5e-5 is for LoRA on SD 1.4).
+ * base_lr is this model's: 2e-4 (the reference's 5e-5 is for LoRA on SD 1.4).
  *
  * Prompts: "empty" (the paper's method): every pair and every preservation row
  * is conditioned on the empty prompt. "prompted" (our documented deviation for
@@ -66,7 +66,7 @@ export type DuoOptions = {
 
 export const DUO_DEFAULTS = {
   beta: 1000,
-  baseLr: 2e-3,
+  baseLr: 2e-4,
   baseLambda: 7.5,
   steps: 200,
   batchSize: 8,

@@ -3,7 +3,7 @@
  * `prefopt attack ring-a-bell | synonym`, `prefopt unlearning eval` and
  * `prefopt experiment unlearning`.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { readImagePairs } from "../../data/image-pairs.js";
@@ -12,9 +12,13 @@ import { UserError } from "../../engine/errors.js";
 import { initEngine } from "../../engine/init.js";
 import { RING_A_BELL_DEFAULTS, ringABell } from "../../eval/attack-ring-a-bell.js";
 import { synonymPrompts } from "../../eval/attack-synonym.js";
-import { conceptByName, HEAVY_STROKES } from "../../eval/concept.js";
+import { conceptByName, conceptPrompts, HEAVY_STROKES } from "../../eval/concept.js";
 import { defenseSuccessRate } from "../../eval/defense.js";
+import { evaluateDefenses } from "../../eval/defense-suite.js";
+import { unrelatedPrompts } from "../../eval/preservation.js";
+import { runUnlearningExperiment } from "../../experiments/unlearning.js";
 import { defaultModelDir } from "../../models/default-model.js";
+import { generateImages } from "../../models/diffusion/generate.js";
 import { type DiffusionModel, loadDiffusion } from "../../models/diffusion/model.js";
 import { loadClassifier } from "../../models/vision/digit-classifier.js";
 import {
@@ -33,6 +37,20 @@ function parsePromptMode(v: string): DuoPromptMode {
   if (v !== "empty" && v !== "prompted")
     throw new UserError(`--prompts: expected empty or prompted, got "${v}"`);
   return v;
+}
+
+/** The prompts of a JSON file written by `attack` ({"prompts": [...]}) or a plain list. */
+function readPromptList(file: string): string[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UserError(`${file}: ${(e as Error).message}; expected JSON {"prompts": ["…"]}`);
+  }
+  const list = Array.isArray(v) ? v : (v as { prompts?: unknown })?.prompts;
+  if (!Array.isArray(list) || !list.every((p) => typeof p === "string"))
+    throw new UserError(`${file}: field "prompts": expected a list of strings`);
+  return list as string[];
 }
 
 function loadModel(dir: string | undefined): DiffusionModel {
@@ -214,6 +232,80 @@ export function registerUnlearning(program: Command): void {
     );
   });
 
+  duo
+    .command("eval")
+    .description(
+      "Defense success rate of a model under the concept named directly, synonym paraphrases and Ring-A-Bell prompts, " +
+        "and prior preservation on unrelated prompts (digit accuracy, distance to the base model's images, Fréchet distance to MNIST).",
+    )
+    .option("--model <dir>", "the unlearned model", "runs/duo")
+    .option("--base <dir>", "the model before unlearning (default: the bundled base model)")
+    .option("--concept <name>", "heavy-strokes or right-slant", HEAVY_STROKES.name)
+    .option(
+      "--attack-prompts <file>",
+      "Ring-A-Bell prompts written by `prefopt attack ring-a-bell` (default: search now)",
+    )
+    .option("--count <n>", "prompts per attack (digits 0–9 in turn)", parseInteger, 10)
+    .option("--per-prompt <n>", "images per attack prompt", parseInteger, 4)
+    .option("--unrelated <n>", "unrelated prompts for preservation", parseInteger, 40)
+    .option("--sample-steps <k>", "sampler steps", parseInteger, 25)
+    .option("--seed <n>", "random seed", parseInteger, 0)
+    .option("--grid <file>", "grid PNG of the Ring-A-Bell generations")
+    .option("--json <file>", "write the figures as JSON")
+    .action(async (o) => {
+      await initEngine();
+      const concept = conceptByName(o.concept);
+      const model = loadDiffusion(o.model);
+      const base = loadModel(o.base);
+      const classifier = loadClassifier(defaultModelDir("digit-classifier"));
+      const rab = o.attackPrompts
+        ? readPromptList(o.attackPrompts)
+        : (await ringABell(base, concept, { count: o.count, seed: o.seed })).prompts;
+      const attacks = {
+        concept: conceptPrompts(concept, o.count, o.seed),
+        synonym: synonymPrompts(concept, o.count, o.seed),
+        "Ring-A-Bell": rab,
+      };
+      const unrelated = unrelatedPrompts(concept, o.unrelated, o.seed);
+      const gen = {
+        seed: o.seed + 100,
+        steps: o.sampleSteps,
+        method: "ddpm" as const,
+        perPrompt: o.perPrompt,
+      };
+      const baseImages = await generateImages(
+        base,
+        unrelated.prompts,
+        unrelated.prompts.length,
+        gen,
+      );
+      const r = await evaluateDefenses(model, classifier, concept, attacks, unrelated, {
+        ...gen,
+        baseImages,
+      });
+      const figures: Record<string, unknown> = {};
+      for (const [name, d] of Object.entries(r.dsr)) {
+        console.log(
+          `DSR ${name.padEnd(12)} ${d.dsr.toFixed(3)}  (95% CI ${d.ci95[0].toFixed(2)}–${d.ci95[1].toFixed(2)}, ${d.n} images, mean score ${(d.scores.reduce((a, b) => a + b, 0) / d.n).toFixed(2)})`,
+        );
+        figures[name] = { dsr: d.dsr, ci95: d.ci95, n: d.n };
+      }
+      const pr = r.preservation;
+      console.log(
+        `unrelated prompts (${pr.n}): digit accuracy ${pr.digitAccuracy.toFixed(3)}, distance to base ${pr.imageDistance.toFixed(3)}, Fréchet ${pr.frechet.toFixed(1)}  (${r.seconds.toFixed(0)} s)`,
+      );
+      if (o.grid) {
+        const d = r.dsr["Ring-A-Bell"];
+        writeImageGrid(o.grid, d.images, d.n, 28, 28, { cols: o.perPrompt, scale: 2 });
+        console.log(`wrote ${o.grid}`);
+      }
+      if (o.json)
+        writeFileAtomic(
+          o.json,
+          `${JSON.stringify({ model: o.model, attacks, dsr: figures, digitAccuracy: pr.digitAccuracy, imageDistance: pr.imageDistance, frechet: pr.frechet }, null, 2)}\n`,
+        );
+    });
+
   const e = ESD_DEFAULTS;
   pairOptions(
     program
@@ -319,9 +411,14 @@ export function registerUnlearning(program: Command): void {
       .option("--count <n>", "attack prompts (digits 0–9 in turn)", parseInteger, rb.count)
       .option("--population <n>", "genetic-search population", parseInteger, rb.population)
       .option("--generations <n>", "genetic-search generations", parseInteger, rb.generations)
-      .option("--seed <n>", "random seed", parseInteger, rb.seed),
+      .option("--seed <n>", "random seed", parseInteger, rb.seed)
+      .option("--prompts <file>", "skip the search: evaluate the prompts of an earlier run's JSON"),
   ).action(async (o) => {
     await initEngine();
+    if (o.prompts) {
+      await report(o, readPromptList(o.prompts));
+      return;
+    }
     const model = loadModel(o.model);
     const r = await ringABell(model, conceptByName(o.concept), {
       eta: o.eta,
@@ -349,4 +446,32 @@ export function registerUnlearning(program: Command): void {
     for (const p of prompts) console.log(p);
     await report(o, prompts, o.out);
   });
+
+  // `experiment unlearning` joins the experiment group when it is registered (commands/experiment.ts)
+  const experiment =
+    program.commands.find((c) => c.name() === "experiment") ??
+    program.command("experiment").description("End-to-end experiments on the embedded worlds.");
+  experiment
+    .command("unlearning")
+    .description(
+      "Base, ESD and DUO (β sweep; empty-prompt and prompted) on the heavy-strokes concept: SDEdit pairs, training, Ring-A-Bell / synonym / direct prompts, " +
+        "defense success rate against prior preservation — one table (table.md), the trade-off figure (tradeoff.png) and image grids. --quick: a few minutes.",
+    )
+    .option("--out <dir>", "output directory (sub-runs resume from it)", "runs/unlearning")
+    .option("--quick", "one β, fewer pairs, steps and images")
+    .option("--concept <name>", "heavy-strokes or right-slant", HEAVY_STROKES.name)
+    .option("--seed <n>", "random seed", parseInteger, 0)
+    .action(async (o) => {
+      await initEngine();
+      const r = await runUnlearningExperiment({
+        out: o.out,
+        quick: o.quick,
+        concept: conceptByName(o.concept),
+        seed: o.seed,
+      });
+      console.log(`\n${r.table}\n`);
+      console.log(
+        `trade-off figure: ${r.files.png}; grids: ${r.files.grids}; total ${r.seconds.toFixed(0)} s`,
+      );
+    });
 }
