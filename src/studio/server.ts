@@ -11,13 +11,15 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { UserError } from "../engine/errors.js";
+import { runCurves } from "../report/curves.js";
+import { readMetrics } from "../train/metrics.js";
 import { type AccessPolicy, refusal } from "./access.js";
 import { exportText } from "./export.js";
 import { IMAGE_NAME, importJsonl } from "./import.js";
+import { startDpo, startGenerate, viewRun } from "./jobs.js";
 import { resolveInside } from "./safe-path.js";
 import type { Media, Store, Task } from "./store.js";
 import { majorityPairs, questionResults } from "./tally.js";
-import { readMetrics, startDpo, viewRun } from "./train-runs.js";
 import { studioAssets } from "./web-assets.js";
 
 export type StudioServerOptions = {
@@ -29,6 +31,9 @@ export type StudioServerOptions = {
 
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** A figure file a run folder may show: a PNG with a plain name. */
+const FIGURE = /^[\w.-]{1,120}\.png$/;
 
 const TASK = { type: "string", enum: ["pairs", "eval"] } as const;
 const LABELER = { type: "string", minLength: 1, maxLength: 64, pattern: "^[\\w .@-]+$" } as const;
@@ -312,19 +317,104 @@ export async function createStudioServer(opts: StudioServerOptions): Promise<Fas
     },
   );
 
+  app.post<{
+    Body: {
+      task: Task;
+      run?: string;
+      prompts?: string[];
+      limit?: number;
+      maxNewTokens?: number;
+      temperature?: number;
+    };
+  }>(
+    "/api/generate",
+    {
+      bodyLimit: 512 * 1024,
+      schema: {
+        body: {
+          type: "object",
+          required: ["task"],
+          additionalProperties: false,
+          properties: {
+            task: TASK,
+            run: { type: "string", pattern: "^[\\w-]{1,80}$" },
+            prompts: {
+              type: "array",
+              minItems: 1,
+              maxItems: 500,
+              items: { type: "string", maxLength: 2000 },
+            },
+            limit: { type: "integer", minimum: 1, maximum: 500 },
+            maxNewTokens: { type: "integer", minimum: 1, maximum: 256 },
+            temperature: { type: "number", minimum: 0, maximum: 5 },
+          },
+        },
+      },
+    },
+    (req) => {
+      const b = req.body;
+      return {
+        run: viewRun(
+          store,
+          startGenerate(store, {
+            task: b.task,
+            run: b.run,
+            prompts: b.prompts,
+            limit: b.limit ?? 50,
+            maxNewTokens: b.maxNewTokens ?? 24,
+            temperature: b.temperature ?? 1,
+          }),
+        ),
+      };
+    },
+  );
+
   app.get("/api/runs", () => ({ runs: store.runs().map((r) => viewRun(store, r)) }));
 
-  /** Run folders under <data>/runs that hold a metrics.jsonl (trained here or copied in). */
+  /**
+   * Run folders under <data>/runs (trained here, or copied in): those with a
+   * metrics.jsonl, and the PNG figures each holds (curves, image grids,
+   * frontiers, the unlearning figure: whatever the command that made it drew).
+   */
   app.get("/api/reports", () => {
     const root = join(store.dataDir, "runs");
-    const dirs = existsSync(root)
-      ? readdirSync(root, { withFileTypes: true })
-          .filter((d) => d.isDirectory() && existsSync(join(root, d.name, "metrics.jsonl")))
-          .map((d) => `runs/${d.name}`)
-          .sort()
-      : [];
-    return { dirs };
+    if (!existsSync(root)) return { runs: [] };
+    const runs = readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => {
+        const files = readdirSync(join(root, d.name));
+        return {
+          dir: `runs/${d.name}`,
+          metrics: files.includes("metrics.jsonl"),
+          figures: files.filter((f) => FIGURE.test(f)).sort(),
+        };
+      })
+      .filter((r) => r.metrics || r.figures.length)
+      .sort((a, b) => (a.dir < b.dir ? -1 : 1));
+    return { runs };
   });
+
+  app.get<{ Querystring: { dir: string; name: string } }>(
+    "/api/figure",
+    {
+      schema: {
+        querystring: {
+          type: "object",
+          required: ["dir", "name"],
+          properties: {
+            dir: { type: "string", minLength: 1, maxLength: 1024 },
+            name: { type: "string", pattern: FIGURE.source },
+            token: { type: "string" },
+          },
+        },
+      },
+    },
+    (req, reply) => {
+      const path = resolveInside(store.dataDir, join(req.query.dir, req.query.name), "dir");
+      if (!existsSync(path)) throw new UserError(`${req.query.dir}/${req.query.name}: not found`);
+      return reply.type("image/png").send(readFileSync(path));
+    },
+  );
 
   app.get<{ Querystring: { dir: string } }>(
     "/api/metrics",
@@ -345,6 +435,47 @@ export async function createStudioServer(opts: StudioServerOptions): Promise<Fas
       const path = join(dir, "metrics.jsonl");
       if (!existsSync(path)) throw new UserError(`dir: ${req.query.dir} has no metrics.jsonl`);
       return { dir: req.query.dir, rows: readMetrics(path) };
+    },
+  );
+
+  /** The training-curves figure (report/curves.ts) of one or more run folders, overlaid, as SVG. */
+  app.get<{ Querystring: { dir: string | string[] } }>(
+    "/api/curves.svg",
+    {
+      schema: {
+        querystring: {
+          type: "object",
+          required: ["dir"],
+          properties: {
+            dir: {
+              anyOf: [
+                { type: "string", minLength: 1, maxLength: 1024 },
+                {
+                  type: "array",
+                  minItems: 1,
+                  maxItems: 8,
+                  items: { type: "string", minLength: 1, maxLength: 1024 },
+                },
+              ],
+            },
+            token: { type: "string" },
+          },
+        },
+      },
+    },
+    (req, reply) => {
+      const rels = Array.isArray(req.query.dir) ? req.query.dir : [req.query.dir];
+      const dirs = rels.map((d) => {
+        const p = resolveInside(store.dataDir, d, "dir");
+        if (!existsSync(join(p, "metrics.jsonl"))) {
+          throw new UserError(`dir: ${d} has no metrics.jsonl`);
+        }
+        return p;
+      });
+      const fig = runCurves(dirs, {
+        title: rels.length === 1 ? `training curves: ${rels[0]}` : "training curves",
+      });
+      return reply.type("image/svg+xml; charset=utf-8").send(fig.svg);
     },
   );
 

@@ -6,7 +6,7 @@
  * trip, export, live evaluation results). Requests go to 127.0.0.1 only.
  */
 import assert from "node:assert/strict";
-import { symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
@@ -151,6 +151,25 @@ describe("studio server", { skip: NO_SQLITE }, () => {
     assert.deepEqual([by.overall.judge.n, by.overall.judge.agree], [1, 1]);
   });
 
+  it("reports: run folders with metrics and figures; curves drawn by report/curves.ts as SVG", async () => {
+    const run = join(dir, "runs", "r1");
+    mkdirSync(run, { recursive: true });
+    writeFileSync(
+      join(run, "metrics.jsonl"),
+      [1, 2, 3].map((step) => JSON.stringify({ step, loss: 1 / step })).join("\n"),
+    );
+    writePng(join(run, "grid.png"), (x, y) => (x + y) / 56);
+    const r = (await get("/api/reports")).json();
+    assert.deepEqual(r.runs, [{ dir: "runs/r1", metrics: true, figures: ["grid.png"] }]);
+    const svg = await get("/api/curves.svg?dir=runs%2Fr1");
+    assert.equal(svg.statusCode, 200);
+    assert.match(svg.headers["content-type"] as string, /^image\/svg\+xml/);
+    assert.match(svg.body, /<svg[^>]*>[\s\S]*loss/);
+    const png = await get("/api/figure?dir=runs%2Fr1&name=grid.png");
+    assert.equal(png.headers["content-type"], "image/png");
+    assert.equal((await get("/api/metrics?dir=runs%2Fr1")).json().rows.length, 3);
+  });
+
   it("refuses path traversal in every parameter that names a file", async () => {
     symlinkSync("/etc", join(dir, "etc-link"));
     writeFileSync(join(dir, "ok.jsonl"), '{"prompt": "p", "chosen": "a", "rejected": "b"}\n');
@@ -160,6 +179,8 @@ describe("studio server", { skip: NO_SQLITE }, () => {
       ["metrics ..", get("/api/metrics?dir=..%2F..%2F..%2Fetc")],
       ["metrics abs", get("/api/metrics?dir=%2Fetc")],
       ["metrics symlink", get("/api/metrics?dir=etc-link")],
+      ["curves ..", get("/api/curves.svg?dir=..%2F..")],
+      ["figure ..", get("/api/figure?dir=..%2F..%2F..%2Fusr%2Fshare&name=x.png")],
       ["import ..", post("/api/import", { task: "pairs", file: "../../../etc/passwd" })],
       ["import symlink", post("/api/import", { task: "pairs", file: "etc-link/passwd" })],
       [
@@ -176,6 +197,9 @@ describe("studio server", { skip: NO_SQLITE }, () => {
       assert.match(r.json().error, /leaves|outside|absolute|not an image name|not found/, name);
       assert.doesNotMatch(r.json().error, /root:/, name);
     }
+    const fig = await get("/api/figure?dir=runs&name=..%2Fstudio.db");
+    assert.equal(fig.statusCode, 400);
+    assert.match(fig.json().error, /must match pattern/);
     const ok = await post("/api/import", { task: "pairs", file: "ok.jsonl" });
     assert.deepEqual(ok.json(), { added: 1, existing: 0 });
   });
@@ -204,6 +228,11 @@ describe("studio server", { skip: NO_SQLITE }, () => {
       assert.match(r.json().error, msg);
       assert.ok(!r.json().error.includes("\n"));
     }
+    const gen = await post("/api/generate", { task: "eval", run: "dpo-nope" });
+    assert.equal(gen.statusCode, 400);
+    assert.equal(gen.json().error, 'run: "dpo-nope" is not a finished DPO run of this studio');
+    const train = await post("/api/train", { steps: 0, beta: 0.1, batchSize: 2 });
+    assert.match(train.json().error, /steps: must be >= 1/);
     const form = await app.inject({
       method: "POST",
       url: "/api/judgments",

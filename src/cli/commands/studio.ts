@@ -7,11 +7,13 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { UserError } from "../../engine/errors.js";
+import { loadPrompts } from "../../pipelines/rlhf.js";
 import { exportFile } from "../../studio/export.js";
+import { generateCandidates, labeledPrompts } from "../../studio/generate.js";
 import { importJsonl } from "../../studio/import.js";
 import { serveStudio } from "../../studio/serve.js";
 import { Store } from "../../studio/store.js";
-import { parseInteger } from "../options.js";
+import { parseInteger, parseNumber } from "../options.js";
 
 const DEFAULT_DATA = "studio-data";
 
@@ -84,6 +86,56 @@ export function registerStudio(program: Command): void {
         });
         console.log(
           `imported ${r.added} new ${opts.eval ? "evaluation " : ""}pair(s) from ${file} into ${opts.data} (${r.existing} already there)`,
+        );
+      } finally {
+        store.close();
+      }
+    });
+
+  studio
+    .command("generate")
+    .description(
+      "Generate candidates into the studio's data directory, prompt by prompt (the app can label them " +
+        "at once): two samples per prompt from --model-a to label, or with --eval one sample each from " +
+        "--model-a and --model-b (same seed) to compare blinded. Prompts: --prompts, or those of the " +
+        "pairs already imported. The app starts this in the background.",
+    )
+    .option("--data <dir>", "data directory", DEFAULT_DATA)
+    .option("--eval", "model A vs model B for human evaluation (default: pairs to label)")
+    .option("--model-a <dir>", "model to sample (default: the bundled text model)")
+    .option(
+      "--model-b <dir>",
+      "with --eval: the model to compare against (default: the bundled text model)",
+    )
+    .option("--name-a <name>", "name shown for model A", "A")
+    .option("--name-b <name>", "name shown for model B", "B")
+    .option("--prompts <file>", "prompts: JSONL with a prompt field, or one per line")
+    .option("--limit <n>", "at most this many prompts", parseInteger, 50)
+    .option("--max-new-tokens <n>", "tokens per sample", parseInteger, 24)
+    .option("--temperature <x>", "sampling temperature", parseNumber, 1)
+    .option("--seed <n>", "random seed (prompt i uses seed + i)", parseInteger, 0)
+    .action(async (opts) => {
+      const store = new Store(opts.data);
+      try {
+        const all = opts.prompts ? loadPrompts(opts.prompts) : labeledPrompts(store);
+        const prompts = all.slice(0, Math.max(0, opts.limit));
+        const added = await generateCandidates(
+          store,
+          {
+            task: opts.eval ? "eval" : "pairs",
+            prompts,
+            modelA: opts.modelA,
+            modelB: opts.modelB,
+            nameA: opts.nameA,
+            nameB: opts.nameB,
+            maxNewTokens: opts.maxNewTokens,
+            temperature: opts.temperature,
+            seed: opts.seed,
+          },
+          (i, n) => console.log(`generated ${i}/${n}`),
+        );
+        console.log(
+          `added ${added} ${opts.eval ? "evaluation " : ""}pair(s) from ${prompts.length} prompt(s) to ${opts.data}`,
         );
       } finally {
         store.close();

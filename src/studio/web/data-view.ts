@@ -24,6 +24,7 @@ export function DataPanel() {
   const [modelA, setModelA] = useState("");
   const [modelB, setModelB] = useState("");
   const [msg, setMsg] = useState("");
+  const [genPrompts, setGenPrompts] = useState("");
   const [error, setError] = useState("");
   const refresh = () =>
     api<Summary>("/api/summary")
@@ -46,6 +47,26 @@ export function DataPanel() {
       setMsg(`imported ${r.added} new item(s), ${r.existing} already there`);
       setJsonl("");
       void refresh();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  const generate = async (e: Event) => {
+    e.preventDefault();
+    setError("");
+    setMsg("");
+    const prompts = genPrompts
+      .split("\n")
+      .map((p) => p.trim())
+      .filter(Boolean);
+    try {
+      const r = await api<{ run: { id: string } }>("/api/generate", {
+        task: "pairs",
+        ...(prompts.length ? { prompts } : {}),
+      });
+      setMsg(
+        `generating in the background (${r.run.id}); progress on the Train tab, pairs appear on the Label tab as they are made`,
+      );
     } catch (err) {
       setError((err as Error).message);
     }
@@ -125,8 +146,21 @@ export function DataPanel() {
         onInput: val(setJsonl),
       }),
       h("button", { type: "submit" }, "Import"),
-      msg ? h("p", { class: "ok" }, msg) : null,
-      error ? h("p", { class: "error", role: "alert" }, error) : null,
     ),
+    h(
+      "form",
+      { class: "import generate", onSubmit: generate },
+      h("h3", null, "Generate pairs to label"),
+      h("textarea", {
+        rows: 3,
+        placeholder:
+          "prompts, one per line (empty: the prompts of the pairs already imported); two samples each from the bundled text model",
+        value: genPrompts,
+        onInput: val(setGenPrompts),
+      }),
+      h("button", { type: "submit" }, "Generate in the background"),
+    ),
+    msg ? h("p", { class: "ok" }, msg) : null,
+    error ? h("p", { class: "error", role: "alert" }, error) : null,
   );
 }

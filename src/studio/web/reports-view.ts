@@ -1,47 +1,88 @@
-/** Reports: any run folder under <data>/runs with a metrics.jsonl, as curves. */
+/**
+ * Reports: run folders under <data>/runs. The training-curves figure of the
+ * runs ticked (overlaid, drawn by the server's report/curves.ts), and every
+ * PNG figure a run folder holds (image grids, frontiers, the unlearning
+ * figure) as images.
+ */
 import { h } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api } from "./api.js";
-import { MetricCharts } from "./chart.js";
-import type { MetricsRow } from "./types.js";
+import { api, withToken } from "./api.js";
+
+type ReportRun = { dir: string; metrics: boolean; figures: string[] };
 
 export function ReportsView() {
-  const [dirs, setDirs] = useState<string[]>([]);
-  const [dir, setDir] = useState("");
-  const [rows, setRows] = useState<MetricsRow[]>([]);
+  const [runs, setRuns] = useState<ReportRun[]>([]);
+  const [picked, setPicked] = useState<string[]>([]);
   const [error, setError] = useState("");
   useEffect(() => {
-    api<{ dirs: string[] }>("/api/reports")
+    api<{ runs: ReportRun[] }>("/api/reports")
       .then((r) => {
-        setDirs(r.dirs);
-        if (r.dirs.length) setDir(r.dirs[r.dirs.length - 1]);
+        setRuns(r.runs);
+        const last = [...r.runs].reverse().find((x) => x.metrics);
+        if (last) setPicked([last.dir]);
       })
       .catch((e: Error) => setError(e.message));
   }, []);
-  useEffect(() => {
-    if (!dir) return;
-    api<{ rows: MetricsRow[] }>(`/api/metrics?dir=${encodeURIComponent(dir)}`)
-      .then((r) => setRows(r.rows))
-      .catch((e: Error) => setError(e.message));
-  }, [dir]);
+  const toggle = (dir: string) =>
+    setPicked((p) => (p.includes(dir) ? p.filter((d) => d !== dir) : [...p, dir].slice(-8)));
+  const withMetrics = picked.filter((d) => runs.find((r) => r.dir === d)?.metrics);
+  const figures = runs
+    .filter((r) => picked.includes(r.dir))
+    .flatMap((r) => r.figures.map((f) => ({ dir: r.dir, f })));
   return h(
     "div",
     { class: "reports" },
-    h(
-      "label",
-      null,
-      "Run ",
+    error ? h("p", { class: "error" }, error) : null,
+    runs.length
+      ? h(
+          "ul",
+          { class: "run-pick" },
+          runs.map((r) =>
+            h(
+              "li",
+              null,
+              h(
+                "label",
+                null,
+                h("input", {
+                  type: "checkbox",
+                  checked: picked.includes(r.dir),
+                  onChange: () => toggle(r.dir),
+                }),
+                ` ${r.dir}`,
+                r.figures.length
+                  ? h("span", { class: "muted" }, ` (${r.figures.join(", ")})`)
+                  : null,
+              ),
+            ),
+          ),
+        )
+      : h(
+          "p",
+          null,
+          "No run folders under runs/ in the data directory yet: train one on the Train tab, or copy a run folder there.",
+        ),
+    withMetrics.length
+      ? h("img", {
+          class: "curves",
+          src: withToken(
+            `/api/curves.svg?${withMetrics.map((d) => `dir=${encodeURIComponent(d)}`).join("&")}`,
+          ),
+          alt: "training curves",
+        })
+      : null,
+    figures.map(({ dir, f }) =>
       h(
-        "select",
-        { value: dir, onChange: (e: Event) => setDir((e.target as HTMLSelectElement).value) },
-        dirs.map((d) => h("option", { value: d }, d)),
+        "figure",
+        { class: "figure" },
+        h("img", {
+          src: withToken(
+            `/api/figure?dir=${encodeURIComponent(dir)}&name=${encodeURIComponent(f)}`,
+          ),
+          alt: `${dir}/${f}`,
+        }),
+        h("figcaption", null, `${dir}/${f}`),
       ),
     ),
-    dirs.length
-      ? null
-      : h("p", null, "No run folders with a metrics.jsonl under runs/ in the data directory yet."),
-    error ? h("p", { class: "error" }, error) : null,
-    h("p", { class: "muted" }, `${rows.length} metric rows`),
-    h(MetricCharts, { rows }),
   );
 }

@@ -55,5 +55,10 @@ svg.chart .tick { font-size: 10px; fill: var(--muted); }
 svg.chart .grid { stroke: #eceef3; }
 svg.chart .line { fill: none; stroke: var(--accent); stroke-width: 1.6; }
 .muted { color: var(--muted); }
+ul.run-pick { list-style: none; padding: 0; margin: 0 0 10px; font-family: monospace; font-size: 13px; }
+img.curves { max-width: 100%; background: #fff; border: 1px solid var(--line); border-radius: 6px; }
+figure.figure { margin: 12px 0; }
+figure.figure img { max-width: 100%; image-rendering: pixelated; background: #fff; }
+figure.figure figcaption { font-size: 12px; color: var(--muted); }
 .exports a { color: var(--accent); }
 `;

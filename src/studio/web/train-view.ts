@@ -1,6 +1,7 @@
 /**
- * Closing the loop: start `prefopt dpo` on the labels collected so far and
- * watch its metrics.jsonl as curves, refreshed every two seconds.
+ * Closing the loop: start `prefopt dpo` on the labels collected so far, watch
+ * its metrics.jsonl as curves (refreshed every two seconds), and queue the
+ * tuned model against its base for blinded human evaluation.
  */
 import { h } from "preact";
 import { useEffect, useState } from "preact/hooks";
@@ -57,6 +58,15 @@ export function TrainView() {
       setError((err as Error).message);
     }
   };
+  const queueEval = async (run: string) => {
+    setError("");
+    try {
+      const r = await api<{ run: Run }>("/api/generate", { task: "eval", run });
+      setSel(r.run.id);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
   const val = (set: (v: string) => void) => (e: Event) => set((e.target as HTMLInputElement).value);
   const cur = runs.find((x) => x.id === sel);
   return h(
@@ -97,6 +107,17 @@ export function TrainView() {
               { class: r.id === sel ? "sel" : "", onClick: () => setSel(r.id) },
               `${r.id} — ${r.status}${r.exit_code !== null && r.exit_code !== 0 ? ` (exit ${r.exit_code})` : ""}`,
             ),
+          ),
+        )
+      : null,
+    cur?.kind === "dpo" && cur.status === "done"
+      ? h(
+          "p",
+          null,
+          h(
+            "button",
+            { class: "queue-eval", onClick: () => queueEval(cur.id) },
+            "Evaluate this model against its base (generate both on the labeled prompts, then the Evaluate tab)",
           ),
         )
       : null,
