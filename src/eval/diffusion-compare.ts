@@ -15,7 +15,11 @@ import { type HeldOutPrompt, heldOutCombos } from "./diffusion-eval.js";
 import type { ImageJudge } from "./image-judge.js";
 import { type WinRate, winRate } from "./win-rate.js";
 
-export type DiffusionCompareOptions = GenerateOptions & { perPrompt?: number };
+export type DiffusionCompareOptions = GenerateOptions & {
+  perPrompt?: number;
+  /** Called after each batch of images with images drawn and total (both models). */
+  onProgress?: (done: number, total: number) => void;
+};
 
 export type DiffusionCompareResult = {
   prompts: string[];
@@ -53,9 +57,26 @@ export async function compareDiffusionModels(
 ): Promise<DiffusionCompareResult> {
   const { prompts, specs } = heldOutPrompts(opts.perPrompt ?? 8, opts.seed ?? 0);
   const n = prompts.length;
-  const imagesA = await generateImages(a, prompts, n, opts);
-  const imagesB = await generateImages(b, prompts, n, opts);
   const P = a.config.imageSize ** 2;
+  const bs = opts.batchSize ?? 48;
+  const imagesA = new Float32Array(n * P);
+  const imagesB = new Float32Array(n * P);
+  // batch k of A and batch k of B share their seed: the same noise and sampler draws
+  for (const [model, out, done] of [
+    [a, imagesA, 0],
+    [b, imagesB, n],
+  ] as const) {
+    for (let s = 0; s < n; s += bs) {
+      const m = Math.min(bs, n - s);
+      const imgs = await generateImages(model, prompts.slice(s, s + m), m, {
+        ...opts,
+        seed: (opts.seed ?? 0) * 1_000_003 + s,
+        batchSize: m,
+      });
+      out.set(imgs, s * P);
+      opts.onProgress?.(done + s + m, 2 * n);
+    }
+  }
   const items = prompts.map((prompt, i) => ({
     prompt,
     a: imagesA.slice(i * P, (i + 1) * P),

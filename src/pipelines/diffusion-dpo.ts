@@ -34,6 +34,13 @@ import type { LMParams } from "../models/lm/params.js";
 import { denoisingErrors } from "../objectives/denoising.js";
 import type { PreferenceLossType } from "../objectives/preference-loss.js";
 import { type AdamState, adamw } from "../train/optimizer.js";
+import {
+  loopOptions,
+  runConfig,
+  runLog,
+  stripUndefined,
+  type TrainRunOptions,
+} from "../train/run-options.js";
 import { runTraining, type TrainingResult } from "../train/trainer.js";
 import type { PixelPair } from "./diffusion-dpo-pairs.js";
 import {
@@ -48,9 +55,8 @@ import {
 /** The UNet modules LoRA adapts by default: both convolutions and the FiLM layer of every residual block. */
 export const UNET_LORA_TARGETS = ["conv1", "conv2", "film"];
 
-export type DiffusionDpoTrainOptions = {
-  /** Checkpoints, metrics.jsonl and the final model (config.json + model.safetensors). */
-  outDir: string;
+/** `out` gets checkpoints, metrics.jsonl and the final model (config.json + model.safetensors). */
+export type DiffusionDpoTrainOptions = TrainRunOptions & {
   /** The base model: starting policy and frozen reference (not consumed). */
   model: DiffusionModel;
   /** Preference pairs, pixels in [0, 1]. */
@@ -60,26 +66,12 @@ export type DiffusionDpoTrainOptions = {
   beta?: number;
   lossType?: PreferenceLossType;
   labelSmoothing?: number;
-  steps?: number;
-  batchSize?: number;
-  learningRate?: number;
-  warmup?: number;
   weightDecay?: number;
   maxGradNorm?: number;
   /** Share of pairs held out for evaluation (default 0.1; 0: none). */
   evalFraction?: number;
-  evalEvery?: number;
   /** LoRA on the UNet (rank 0 or absent: full fine-tuning). */
   lora?: { rank: number; alpha?: number; targets?: string[] };
-  seed?: number;
-  resume?: boolean;
-  saveEvery?: number;
-  logEvery?: number;
-  verbose?: boolean;
-  onNonFinite?: "stop" | "skip";
-  signal?: AbortSignal;
-  /** Called after every step (tests stop a run with it). */
-  onStep?: (step: number) => void;
 };
 
 /** The defaults of `prefopt diffusion dpo`. */
@@ -88,12 +80,13 @@ export const DIFFUSION_DPO_DEFAULTS = {
   beta: 2500,
   steps: 300,
   batchSize: 8,
-  learningRate: 1e-4,
-  warmup: 20,
+  lr: 2e-5,
+  warmupSteps: 20,
   weightDecay: 0,
   maxGradNorm: 1,
   evalFraction: 0.1,
   evalEvery: 100,
+  saveEvery: 100,
   seed: 0,
 };
 
@@ -169,11 +162,12 @@ export type DiffusionDpoTrainResult = {
   evalPairs: number;
 };
 
-/** Trains (or resumes) and saves the tuned model in `outDir` (see the module doc). */
-export async function trainDiffusionDpo(
+/** Trains (or resumes) and saves the tuned model in `out` (see the module doc). */
+export async function runDiffusionDpo(
   opts: DiffusionDpoTrainOptions,
 ): Promise<DiffusionDpoTrainResult> {
-  const o = { ...DIFFUSION_DPO_DEFAULTS, ...stripUndefined(opts) };
+  const o = { ...DIFFUSION_DPO_DEFAULTS, ...stripUndefined(opts), out: opts.out };
+  const log = runLog(opts);
   const { config } = opts.model;
   if (opts.pairs.length < 2)
     throw new UserError(`diffusion dpo: need at least 2 pairs, got ${opts.pairs.length}`);
@@ -199,7 +193,7 @@ export async function trainDiffusionDpo(
       ? (mergeLora(base as unknown as LMParams, t as LoraParams, loraCfg) as unknown as UNetParams)
       : (t as UNetParams);
 
-  const lr = (step: number) => o.learningRate * Math.min(1, (step + 1) / Math.max(1, o.warmup));
+  const lr = (step: number) => o.lr * Math.min(1, (step + 1) / Math.max(1, o.warmupSteps));
   const opt = adamw({ learningRate: lr, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm });
   const stepFn =
     o.mode === "sft"
@@ -250,42 +244,26 @@ export async function trainDiffusionDpo(
 
   const refUnet = opts.model.params.unet;
   const text = opts.model.params.text;
+  const { model: _m, pairs: _p, ...recorded } = o;
   const result = await runTraining<State>({
-    outDir: opts.outDir,
-    totalSteps: o.steps,
-    resume: o.resume ?? true,
-    saveEvery: o.saveEvery ?? 100,
-    logEvery: o.logEvery ?? 10,
-    evalEvery: evalSet ? o.evalEvery : 0,
-    keepCheckpoints: 1,
-    label: `diffusion-${o.mode}`,
-    verbose: o.verbose ?? true,
-    onNonFinite: o.onNonFinite,
-    signal: opts.signal,
-    config: {
-      mode: o.mode,
-      beta: o.beta,
-      steps: o.steps,
-      batchSize: o.batchSize,
-      learningRate: o.learningRate,
-      warmup: o.warmup,
+    ...loopOptions(o, `diffusion-${o.mode}`, o.steps, {
+      ...runConfig(recorded),
       lora: loraCfg ?? null,
-      seed: o.seed,
       trainPairs: train.n,
       evalPairs: evalSet?.n ?? 0,
-    },
+    }),
+    evalEvery: evalSet ? o.evalEvery : 0,
+    keepCheckpoints: 1,
     init: () => {
       const trained: Trainable = loraCfg
         ? initLora(refUnet as unknown as LMParams, loraCfg, makeKey(o.seed + 17))
         : refTree(refUnet);
-      if (o.verbose !== false) {
-        process.stderr.write(
-          `diffusion ${o.mode}: ${countParams(trained)} trained numbers` +
-            `${loraCfg ? ` (LoRA rank ${loraCfg.rank}, α ${loraCfg.alpha} on ${loraCfg.targets.join(", ")})` : " (full UNet)"}, ` +
-            `${train.n} training pairs, ${evalSet?.n ?? 0} eval pairs, ${o.steps} steps of ${o.batchSize}` +
-            `${o.mode === "dpo" ? `, β ${o.beta}` : ""}\n`,
-        );
-      }
+      log(
+        `diffusion ${o.mode}: ${countParams(trained)} trained numbers` +
+          `${loraCfg ? ` (LoRA rank ${loraCfg.rank}, α ${loraCfg.alpha} on ${loraCfg.targets.join(", ")})` : " (full UNet)"}, ` +
+          `${train.n} training pairs, ${evalSet?.n ?? 0} eval pairs, ${o.steps} steps of ${o.batchSize}` +
+          `${o.mode === "dpo" ? `, β ${o.beta}` : ""}`,
+      );
       return { trained, opt: opt.init(refTree(trained)), rng: new HostRng(o.seed * 7919 + 5) };
     },
     step: async (s, step) => {
@@ -305,8 +283,7 @@ export async function trainDiffusionDpo(
       const m: Record<string, number> = { loss: (await r.loss.data())[0] };
       m.grad_norm = (await r.gradNorm.data())[0];
       for (const [k, v] of Object.entries(r.aux)) m[k] = (await v.data())[0];
-      m.lr = lr(step);
-      opts.onStep?.(step + 1);
+      m.learning_rate = lr(step);
       return m;
     },
     evaluate: async (s) => {
@@ -349,7 +326,7 @@ export async function trainDiffusionDpo(
       ) as unknown as UNetParams)
     : (s.trained as UNetParams);
   await saveDiffusion(
-    opts.outDir,
+    opts.out,
     { config, params: { unet, text } },
     {
       step: String(result.step),
@@ -372,8 +349,4 @@ export async function trainDiffusionDpo(
     trainPairs: train.n,
     evalPairs: evalSet?.n ?? 0,
   };
-}
-
-function stripUndefined<T extends object>(x: T): Partial<T> {
-  return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

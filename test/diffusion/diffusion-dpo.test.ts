@@ -28,7 +28,7 @@ import {
 } from "../../src/models/diffusion/model.js";
 import { makeSchedule } from "../../src/models/diffusion/schedule.js";
 import { tokenize } from "../../src/models/diffusion/tokenizer.js";
-import { trainDiffusionDpo } from "../../src/pipelines/diffusion-dpo.js";
+import { runDiffusionDpo } from "../../src/pipelines/diffusion-dpo.js";
 import {
   generateImagePairs,
   type PixelPair,
@@ -208,30 +208,22 @@ describe("Diffusion-DPO trainer", () => {
       pairs,
       steps: 4,
       batchSize: 2,
-      learningRate: 1e-3,
-      warmup: 2,
+      lr: 1e-3,
+      warmupSteps: 2,
       evalFraction: 0.2,
       evalEvery: 2,
       saveEvery: 1,
-      verbose: false,
+      quiet: true,
     };
     const full = join(tmp, "full");
-    const r = await trainDiffusionDpo({ ...common, outDir: full });
+    const r = await runDiffusionDpo({ ...common, out: full });
     assert.equal(r.status, "completed");
     assert.equal(r.evalPairs, 2);
     const split = join(tmp, "split");
-    const stop = new AbortController();
-    const first = await trainDiffusionDpo({
-      ...common,
-      outDir: split,
-      signal: stop.signal,
-      onStep: (s) => {
-        if (s === 2) stop.abort();
-      },
-    });
+    const first = await runDiffusionDpo({ ...common, out: split, stopAfter: 2 });
     assert.equal(first.status, "interrupted");
     assert.equal(first.steps, 2);
-    const second = await trainDiffusionDpo({ ...common, outDir: split });
+    const second = await runDiffusionDpo({ ...common, out: split });
     assert.equal(second.status, "completed");
     assert.deepEqual(
       readFileSync(join(split, "model.safetensors")),
@@ -258,17 +250,17 @@ describe("Diffusion-DPO trainer", () => {
     model.params.unet.convOut.weight = random.normal(makeKey(9), w.shape).mul(0.1);
     w.dispose();
     const out = join(tmp, "lora");
-    const r = await trainDiffusionDpo({
+    const r = await runDiffusionDpo({
       model,
       pairs: toyPairs(6),
-      outDir: out,
+      out,
       steps: 2,
       batchSize: 2,
-      learningRate: 1e-2,
-      warmup: 1,
+      lr: 1e-2,
+      warmupSteps: 1,
       evalFraction: 0,
       lora: { rank: 2 },
-      verbose: false,
+      quiet: true,
     });
     assert.equal(r.status, "completed");
     const tuned = loadDiffusion(out);

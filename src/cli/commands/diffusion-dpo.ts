@@ -10,6 +10,7 @@ import { readImagePairs } from "../../data/image-pairs.js";
 import { UserError } from "../../engine/errors.js";
 import { initEngine } from "../../engine/init.js";
 import { compareDiffusionModels, sideBySide } from "../../eval/diffusion-compare.js";
+import { heldOutCombos } from "../../eval/diffusion-eval.js";
 import {
   digitWorldJudges,
   type ImageJudge,
@@ -23,7 +24,7 @@ import { type DiffusionModel, loadDiffusion } from "../../models/diffusion/model
 import { loadClassifier } from "../../models/vision/digit-classifier.js";
 import {
   DIFFUSION_DPO_DEFAULTS,
-  trainDiffusionDpo,
+  runDiffusionDpo,
   UNET_LORA_TARGETS,
 } from "../../pipelines/diffusion-dpo.js";
 import {
@@ -34,7 +35,13 @@ import {
 } from "../../pipelines/diffusion-dpo-pairs.js";
 import { writeImageGrid } from "../../report/image-grid.js";
 import { formatDuration, ProgressBar } from "../../train/progress.js";
-import { parseInteger, parseNumber } from "../options.js";
+import {
+  addTrainingOptions,
+  parseInteger,
+  parseNumber,
+  runTrainingCommand,
+  trainingFlags,
+} from "../options.js";
 
 const JUDGES = ["digit-world", "vision"] as const;
 
@@ -204,13 +211,32 @@ export function registerDiffusionPreference(diffusion: Command): void {
   });
 
   const d = DIFFUSION_DPO_DEFAULTS;
+  const dpo = diffusion
+    .command("dpo")
+    .description(
+      "Diffusion-DPO: tune a diffusion model on image preference pairs (winner and loser at the same noise and timestep, frozen reference). With no --data it first builds AI-feedback pairs on the embedded world (as `diffusion pairs`, written to OUT/pairs.jsonl and reused by a re-run). The output loads with `diffusion sample --model`.",
+    );
+  addTrainingOptions(
+    dpo,
+    {
+      out: "runs/diffusion-dpo",
+      steps: d.steps,
+      lr: d.lr,
+      batchSize: d.batchSize,
+      warmupSteps: d.warmupSteps,
+      saveEvery: d.saveEvery,
+      evalEvery: d.evalEvery,
+      seed: d.seed,
+      skipNonfinite: true,
+    },
+    {
+      lr: "learning rate (constant after the warm-up, as the reference code)",
+      batchSize: "pairs per step",
+    },
+  );
   judgeOptions(
     pairOptions(
-      diffusion
-        .command("dpo")
-        .description(
-          "Diffusion-DPO: tune a diffusion model on image preference pairs (winner and loser at the same noise and timestep, frozen reference). With no --data it first builds AI-feedback pairs on the embedded world (as `diffusion pairs`). The output loads with `diffusion sample --model`.",
-        )
+      dpo
         .option(
           "--model <dir>",
           "base model: starting policy and frozen reference (default: bundled)",
@@ -219,11 +245,6 @@ export function registerDiffusionPreference(diffusion: Command): void {
           "--data <file>",
           "image pairs JSONL: {prompt, chosen, rejected} or Pick-a-Pic {caption, image_0, image_1, label_0}",
         )
-        .option(
-          "--out <dir>",
-          "model directory to write (checkpoints, metrics.jsonl, pairs, model)",
-          "runs/diffusion-dpo",
-        )
         .option("--sft", "SFT on the winners instead of DPO (the paper's baseline)")
         .option(
           "--beta <x>",
@@ -231,10 +252,6 @@ export function registerDiffusionPreference(diffusion: Command): void {
           parseNumber,
           d.beta,
         )
-        .option("--steps <n>", "optimiser steps", parseInteger, d.steps)
-        .option("--batch-size <n>", "pairs per step", parseInteger, d.batchSize)
-        .option("--lr <x>", "learning rate (constant after warm-up)", parseNumber, d.learningRate)
-        .option("--warmup <n>", "linear warm-up steps", parseInteger, d.warmup)
         .option(
           "--lora-rank <r>",
           "LoRA on the UNet with this rank (0: full fine-tuning)",
@@ -244,7 +261,7 @@ export function registerDiffusionPreference(diffusion: Command): void {
         .option("--lora-alpha <a>", "LoRA α (default: the rank)", parseNumber)
         .option(
           "--lora-targets <names>",
-          `UNet modules to adapt, comma-separated`,
+          "UNet modules to adapt, comma-separated",
           UNET_LORA_TARGETS.join(","),
         )
         .option(
@@ -252,17 +269,7 @@ export function registerDiffusionPreference(diffusion: Command): void {
           "share of pairs held out for evaluation",
           parseNumber,
           d.evalFraction,
-        )
-        .option(
-          "--eval-every <n>",
-          "evaluate every n steps (and at the end)",
-          parseInteger,
-          d.evalEvery,
-        )
-        .option("--save-every <n>", "checkpoint every n steps", parseInteger, 100)
-        .option("--seed <n>", "random seed", parseInteger, d.seed)
-        .option("--no-resume", "start from scratch even if a checkpoint exists")
-        .option("--skip-nonfinite", "roll back steps whose loss or gradient is NaN/Inf"),
+        ),
     ),
   ).action(async (o) => {
     await initEngine();
@@ -275,7 +282,7 @@ export function registerDiffusionPreference(diffusion: Command): void {
       console.log(`${o.data}: ${pairs.length} pairs${r.ties ? ` (${r.ties} ties dropped)` : ""}`);
     } else {
       const file = join(o.out, "pairs.jsonl");
-      if (existsSync(file)) {
+      if (existsSync(file) && o.resume !== false) {
         pairs = readImagePairs(file, { size: model.config.imageSize }).pairs;
         console.log(`reusing ${pairs.length} pairs from ${file}`);
       } else {
@@ -293,40 +300,38 @@ export function registerDiffusionPreference(diffusion: Command): void {
         const sheet = writeImagePairs(file, r.pairs, model.config.imageSize);
         pairs = r.pairs;
         console.log(
-          `${pairs.length} AI-feedback pairs from ${prompts.length} prompts (${r.ties} ties dropped), judge ${judge.name}; wrote ${file} and ${sheet}`,
+          `${pairs.length} AI-feedback pairs from ${prompts.length} prompts (${r.ties} ties dropped), judge ${judge.name}, in ${formatDuration((performance.now() - t0) / 1000)}; wrote ${file} and ${sheet}`,
         );
       }
     }
-    const r = await trainDiffusionDpo({
-      outDir: o.out,
-      model,
-      pairs,
-      mode: o.sft ? "sft" : "dpo",
-      beta: o.beta,
-      steps: o.steps,
-      batchSize: o.batchSize,
-      learningRate: o.lr,
-      warmup: o.warmup,
-      evalFraction: o.evalFraction,
-      evalEvery: o.evalEvery,
-      saveEvery: o.saveEvery,
-      lora:
-        o.loraRank > 0
-          ? {
-              rank: o.loraRank,
-              alpha: o.loraAlpha,
-              targets: String(o.loraTargets)
-                .split(",")
-                .map((s: string) => s.trim())
-                .filter(Boolean),
-            }
-          : undefined,
-      seed: o.seed,
-      resume: o.resume,
-      onNonFinite: o.skipNonfinite ? "skip" : "stop",
-    });
+    const r = await runTrainingCommand(dpo, o, () =>
+      runDiffusionDpo({
+        ...trainingFlags(o),
+        model,
+        pairs,
+        mode: o.sft ? "sft" : "dpo",
+        beta: o.beta,
+        evalFraction: o.evalFraction,
+        lora:
+          o.loraRank > 0
+            ? {
+                rank: o.loraRank,
+                alpha: o.loraAlpha,
+                targets: String(o.loraTargets)
+                  .split(",")
+                  .map((x: string) => x.trim())
+                  .filter(Boolean),
+              }
+            : undefined,
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    if (o.json) {
+      console.log(JSON.stringify({ out: o.out, ...r, secondsInAll: seconds }));
+      return;
+    }
     console.log(
-      `wrote ${o.out} (${r.status}, ${r.steps} steps on ${r.trainPairs} pairs, ${r.evalPairs} held out) in ${formatDuration((performance.now() - t0) / 1000)} in all`,
+      `wrote ${o.out} (${r.status}, ${r.steps} steps on ${r.trainPairs} pairs, ${r.evalPairs} held out) in ${formatDuration(seconds)} in all`,
     );
   });
 
@@ -351,13 +356,23 @@ export function registerDiffusionPreference(diffusion: Command): void {
     const bDir = o.b ?? defaultModelDir("image");
     const b = loadDiffusion(bDir);
     const judges = makeJudges(o);
-    const r = await compareDiffusionModels(a, b, judges, {
-      perPrompt: o.perPrompt,
-      seed: o.seed,
-      steps: o.sampleSteps,
-      guidance: o.guidance,
-      method: SAMPLER.method,
+    const bar = new ProgressBar({
+      total: 2 * heldOutCombos().length * o.perPrompt,
+      label: "compare",
     });
+    let r: Awaited<ReturnType<typeof compareDiffusionModels>>;
+    try {
+      r = await compareDiffusionModels(a, b, judges, {
+        perPrompt: o.perPrompt,
+        seed: o.seed,
+        steps: o.sampleSteps,
+        guidance: o.guidance,
+        method: SAMPLER.method,
+        onProgress: (done) => bar.update(done, {}),
+      });
+    } finally {
+      bar.done();
+    }
     const seconds = (performance.now() - t0) / 1000;
     if (o.grid) {
       const g = sideBySide(r, o.perPrompt, a.config.imageSize);
