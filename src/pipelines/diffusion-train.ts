@@ -37,7 +37,7 @@ import {
   type TrainRunOptions,
 } from "../train/run-options.js";
 import { cosineWarmup } from "../train/schedules.js";
-import { runTraining } from "../train/trainer.js";
+import { readStepMetrics, runTraining } from "../train/trainer.js";
 
 /** `out` gets checkpoints, metrics.jsonl and the final model (config.json + model.safetensors). */
 export type DiffusionTrainOptions = TrainRunOptions & {
@@ -193,9 +193,7 @@ export async function runDiffusionTrain(opts: DiffusionTrainOptions): Promise<{
       s.params = out.params;
       s.opt = out.opt;
       s.ema = out.ema;
-      const loss = (await out.loss.data())[0];
-      const gradNorm = (await out.gradNorm.data())[0];
-      return { loss, grad_norm: gradNorm, learning_rate: opt.learningRate(step) };
+      return { ...(await readStepMetrics(out)), learning_rate: opt.learningRate(step) };
     },
     snapshot: (s) => ({
       params: s.params,

@@ -55,7 +55,8 @@ import {
   type TrainRunOptions,
 } from "../train/run-options.js";
 import { linearWarmupDecay } from "../train/schedules.js";
-import { runTraining, type TrainingResult } from "../train/trainer.js";
+import { readStepMetrics, runTraining, type TrainingResult } from "../train/trainer.js";
+import type { FamilyLossType } from "./dpo-family.js";
 import { dpoPairObjective, makeDpoStep } from "./dpo-step.js";
 import { chatTemplateOf } from "./lm-data.js";
 
@@ -65,7 +66,8 @@ export type DpoOptions = TrainRunOptions & {
   /** TRL preference JSONL (default: build the embedded world's preferences) */
   data?: string;
   beta?: number;
-  lossType?: PreferenceLossType;
+  /** sigmoid | hinge | ipo | robust (preferenceLoss), or simpo | orpo | kto (src/pipelines/dpo-family.ts) */
+  lossType?: PreferenceLossType | FamilyLossType;
   labelSmoothing?: number;
   weightDecay?: number;
   maxGradNorm?: number;
@@ -87,7 +89,7 @@ export type DpoOptions = TrainRunOptions & {
 
 export const DPO_DEFAULTS = {
   beta: 0.1,
-  lossType: "sigmoid" as PreferenceLossType,
+  lossType: "sigmoid" as PreferenceLossType | FamilyLossType,
   labelSmoothing: 0,
   lr: 1e-4,
   warmupSteps: 5,
@@ -314,14 +316,8 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
         );
         s.params = r.params;
         s.opt = r.state;
-        const m: Record<string, number> = {
-          loss: (await r.loss.data())[0],
-          grad_norm: (await r.gradNorm.data())[0],
-        };
-        for (const [name, a] of Object.entries(r.aux)) m[name] = (await a.data())[0];
-        m.learning_rate = lr;
-        m.epoch = (step + 1) / perEpoch;
-        return m;
+        const m = await readStepMetrics(r);
+        return { ...m, learning_rate: lr, epoch: (step + 1) / perEpoch };
       },
       evaluate:
         evalPairs.length > 0

@@ -43,7 +43,7 @@ import {
   type TrainRunOptions,
 } from "../train/run-options.js";
 import { linearWarmupDecay } from "../train/schedules.js";
-import { runTraining } from "../train/trainer.js";
+import { readStepMetrics, runTraining } from "../train/trainer.js";
 import { chatTemplateOf } from "./lm-data.js";
 
 export type RewardOptions = TrainRunOptions & {
@@ -262,15 +262,8 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
       );
       s.params = r.params;
       s.opt = r.state;
-      const m: Record<string, number> = {
-        loss: (await r.loss.data())[0],
-        grad_norm: (await r.gradNorm.data())[0],
-      };
-      for (const [name, a] of Object.entries(r.aux as Record<string, np.Array>))
-        m[name] = (await a.data())[0];
-      m.learning_rate = lr;
-      m.epoch = (step + 1) / perEpoch;
-      return m;
+      const m = await readStepMetrics({ ...r, aux: r.aux as Record<string, np.Array> });
+      return { ...m, learning_rate: lr, epoch: (step + 1) / perEpoch };
     },
     evaluate:
       evalEx.length > 0 || embedded

@@ -45,7 +45,7 @@ import {
   type TrainRunOptions,
 } from "../train/run-options.js";
 import { constantSchedule } from "../train/schedules.js";
-import { runTraining } from "../train/trainer.js";
+import { readStepMetrics, runTraining } from "../train/trainer.js";
 import { runReward } from "./reward.js";
 
 /** RLOO's batch is `promptsPerStep` prompts × `samplesPerPrompt` samples, at a constant learning rate. */
@@ -240,8 +240,7 @@ export async function runRlhf(opts: RlhfOptions): Promise<RlhfResult> {
       s.params = r.params;
       s.opt = r.state;
       return {
-        loss: (await r.loss.data())[0],
-        grad_norm: (await r.gradNorm.data())[0],
+        ...(await readStepMetrics(r)),
         learning_rate: lr,
         "objective/scores": meanOf(scores),
         "objective/kl": meanOf(kl),

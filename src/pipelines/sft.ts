@@ -25,7 +25,7 @@ import {
   type TrainRunOptions,
 } from "../train/run-options.js";
 import { linearWarmupDecay } from "../train/schedules.js";
-import { runTraining } from "../train/trainer.js";
+import { readStepMetrics, runTraining } from "../train/trainer.js";
 
 export type SftOptions = TrainRunOptions & {
   /** Model directory to start from. */
@@ -160,11 +160,8 @@ export async function runSft(opts: SftOptions): Promise<SftResult> {
       );
       s.params = p2 as LMParams;
       s.opt = s2 as AdamState<LMParams>;
-      const loss = (await (lossA as np.Array).data())[0];
-      const gradNorm = (await (gA as np.Array).data())[0];
       return {
-        loss,
-        grad_norm: gradNorm,
+        ...(await readStepMetrics({ loss: lossA as np.Array, gradNorm: gA as np.Array })),
         learning_rate: lr,
         epoch: s.epoch + s.cursor / trainRows.length,
       };

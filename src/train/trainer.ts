@@ -137,6 +137,22 @@ const GUARDED = [
   ["grad_norm", "gradient norm"],
 ] as const;
 
+/**
+ * A compiled step's outputs as host metrics, read in this order (reading
+ * forces the step): `loss`, `grad_norm` (when given), then each `aux` entry
+ * under its own name (TRL's names, e.g. "rewards/chosen"). Consumes the arrays.
+ */
+export async function readStepMetrics(r: {
+  loss: np.Array;
+  gradNorm?: np.Array;
+  aux?: Record<string, np.Array>;
+}): Promise<Record<string, number>> {
+  const m: Record<string, number> = { loss: (await r.loss.data())[0] };
+  if (r.gradNorm) m.grad_norm = (await r.gradNorm.data())[0];
+  for (const [name, a] of Object.entries(r.aux ?? {})) m[name] = (await a.data())[0];
+  return m;
+}
+
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Runs (or resumes) a training loop; see `TrainingOptions`. */
