@@ -24,6 +24,7 @@ import {
   familyPairObjective,
   isFamilyLossType,
 } from "../src/pipelines/dpo-family.js";
+import { dpoPairObjective } from "../src/pipelines/dpo-step.js";
 import { tinyGPT2 } from "./lm-reference.js";
 
 before(async () => {
@@ -113,6 +114,17 @@ describe("DPO-family objectives on the packed pair batch", () => {
         o,
       );
       assert.ok(Math.abs(host.loss - wantLoss) < 1e-5, `${type} host: ${host.loss} vs ${wantLoss}`);
+      // the DPO task's objective dispatches to it by loss type
+      const [viaTask, aux] = dpoPairObjective(
+        c,
+        refTree(params),
+        packedArrays(packPairs(pairs)),
+        a(refC),
+        a(refR),
+        { type, beta },
+      );
+      for (const x of Object.values(aux)) x.dispose();
+      assert.ok(Math.abs((await viaTask.data())[0] - got) < 1e-6, `${type} via dpoPairObjective`);
       // a plain gradient step downhill lowers the loss
       const [pl, def] = tree.flatten(params as never);
       const gl = tree.leaves(g as never) as np.Array[];

@@ -14,8 +14,14 @@ import type { LMParams } from "../models/lm/params.js";
 import { dpoLoss } from "../objectives/dpo.js";
 import type { PreferenceLossType } from "../objectives/preference-loss.js";
 import type { AdamState, Adamw } from "../train/optimizer.js";
+import { type FamilyLossType, familyPairObjective, isFamilyLossType } from "./dpo-family.js";
 
-export type DpoStepOptions = { beta: number; type?: PreferenceLossType; labelSmoothing?: number };
+export type DpoStepOptions = {
+  beta: number;
+  /** a margin loss of preferenceLoss, or a DPO-family member (src/pipelines/dpo-family.ts) */
+  type?: PreferenceLossType | FamilyLossType;
+  labelSmoothing?: number;
+};
 
 export type DpoStepResult<T = LMParams> = {
   loss: np.Array;
@@ -53,6 +59,9 @@ export function dpoPairObjective(
   refRejected: np.Array,
   o: DpoStepOptions,
 ): [np.Array, Record<string, np.Array>] {
+  const type = o.type ?? "sigmoid";
+  if (isFamilyLossType(type))
+    return familyPairObjective(c, params, batch, refChosen, refRejected, { type, beta: o.beta });
   const { chosen, rejected } = pairLogProbs(c, params, batch, { average: o.type === "ipo" });
   const out = dpoLoss(
     {
@@ -61,7 +70,7 @@ export function dpoPairObjective(
       refChosenLogps: refChosen,
       refRejectedLogps: refRejected,
     },
-    o,
+    { ...o, type },
   );
   out.losses.dispose();
   return [
