@@ -90,10 +90,17 @@ run("npm", ["install", tarball], consumer, { quiet: true });
 // 3. the CLI through npx, compiled JavaScript only
 const helpText = run("npx", ["prefopt", "--help"], consumer);
 check(/Usage: prefopt/.test(helpText), "npx prefopt --help prints the usage");
-const version = spawnSync("npx", ["prefopt", "--version"], { cwd: consumer, env, encoding: "utf8" });
+const version = spawnSync("npx", ["prefopt", "--version"], {
+  cwd: consumer,
+  env,
+  encoding: "utf8",
+});
 if (version.status === 0) {
   console.log(`\n$ npx prefopt --version\n${version.stdout.trim()}`);
-  check(version.stdout.trim() === manifest.version, `npx prefopt --version prints ${manifest.version}`);
+  check(
+    version.stdout.trim() === manifest.version,
+    `npx prefopt --version prints ${manifest.version}`,
+  );
 } else console.log("\n(npx prefopt --version: not a CLI option yet; --help checked instead)");
 const sample = run("npx", ["prefopt", "generate", "--prompt", "The movie", "--n", "1"], consumer);
 check(/The movie/.test(sample), "npx prefopt generate continues the prompt with the bundled model");
@@ -104,7 +111,9 @@ const rows = [
   [-3, -5, -4, -4],
   [-2, -1, -2.5, -1.5],
 ];
-const expected = rows.map(([pc, pr, rc, rr]) => Math.log1p(Math.exp(-beta * (pc - rc - (pr - rr)))));
+const expected = rows.map(([pc, pr, rc, rr]) =>
+  Math.log1p(Math.exp(-beta * (pc - rc - (pr - rr)))),
+);
 const meanExpected = expected.reduce((a, b) => a + b) / expected.length;
 const body = (imp) => `${imp}
 await initEngine();
@@ -132,12 +141,12 @@ for (const file of ["dpo.mjs", "dpo.cjs"]) {
   );
 }
 
-// 5. a TypeScript consumer: tsc --strict, no skipLibCheck, Node16 resolution
-writeFileSync(
-  join(consumer, "consumer.ts"),
-  `import { CausalLM, dpoLoss, type DpoOptions, initEngine, np, preferenceLoss } from "prefopt";
+// 5. TypeScript consumers: tsc --strict --noUncheckedIndexedAccess, no skipLibCheck, Node16
+// resolution. A Node program (with @types/node, taken from this checkout as a Node project
+// would have its own) and a browser program (no Node types at all, "prefopt/browser").
+const nodeTs = `import { CausalLM, dpoLoss, initEngine, np, preferenceLoss } from "prefopt";
 
-const opts: DpoOptions = { beta: 0.1, type: "ipo" };
+const opts: Parameters<typeof dpoLoss>[1] = { beta: 0.1, type: "ipo" };
 export async function main(): Promise<number> {
   await initEngine();
   const lm: CausalLM = await CausalLM.load();
@@ -150,33 +159,86 @@ export async function main(): Promise<number> {
   const l: np.Array = preferenceLoss(np.array([0.5]), { beta: 1 });
   l.dispose();
   lm.dispose();
-  return text.length + (await out.loss.data())[0];
+  return text.length + ((await out.loss.data())[0] ?? 0);
 }
-`,
-);
+`;
+const webTs = `import { CausalLM, DpoStepper, dpoLoss, initEngine, np } from "prefopt/browser";
+
+export async function main(base: string): Promise<number> {
+  await initEngine();
+  const lm = await CausalLM.fromUrl(base);
+  const stepper = new DpoStepper(lm, { beta: 0.1, lr: 3e-4 });
+  const m = await stepper.step([{ prompt: "The movie", chosen: " was great.", rejected: " was bad." }]);
+  const out = dpoLoss(
+    { policyChosenLogps: np.array([-1]), policyRejectedLogps: np.array([-2]), refChosenLogps: np.zeros([1]), refRejectedLogps: np.zeros([1]) },
+    { beta: 0.1 },
+  );
+  return (m.loss ?? 0) + ((await out.loss.data())[0] ?? 0);
+}
+`;
+const tsconfig = (file, types, extra = {}) => ({
+  compilerOptions: {
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    target: "es2022",
+    noEmit: true,
+    lib: types.length ? ["es2023"] : ["es2023", "dom"],
+    types,
+    ...extra,
+  },
+  files: [file],
+});
+writeFileSync(join(consumer, "node-consumer.ts"), nodeTs);
+writeFileSync(join(consumer, "web-consumer.ts"), webTs);
 writeFileSync(
-  join(consumer, "tsconfig.json"),
-  `${JSON.stringify(
-    {
-      compilerOptions: {
-        strict: true,
-        module: "nodenext",
-        moduleResolution: "nodenext",
-        target: "es2022",
-        noEmit: true,
-        types: [],
-        lib: ["es2023", "dom"],
-      },
-      files: ["consumer.ts"],
-    },
+  join(consumer, "tsconfig.node.json"),
+  JSON.stringify(
+    tsconfig("node-consumer.ts", ["node"], { typeRoots: [join(root, "node_modules/@types")] }),
     null,
     2,
-  )}\n`,
+  ),
 );
-run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "."], consumer);
-check(true, "tsc --strict (no skipLibCheck) accepts a consumer of prefopt's types");
+writeFileSync(
+  join(consumer, "tsconfig.web.json"),
+  JSON.stringify(tsconfig("web-consumer.ts", []), null, 2),
+);
+const tsc = join(root, "node_modules/typescript/bin/tsc");
+run(process.execPath, [tsc, "-p", "tsconfig.node.json"], consumer);
+check(true, "tsc --strict (no skipLibCheck) accepts a Node consumer of prefopt's types");
+run(process.execPath, [tsc, "-p", "tsconfig.web.json"], consumer);
+check(true, "tsc --strict (no skipLibCheck, no Node types) accepts a browser consumer");
 
-// 6. optional: a 1024³ matrix product, the installed package against the checkout
+// 6. a browser bundle of `import ... from "prefopt"` (the "browser" condition): no Node built-in
+writeFileSync(
+  join(consumer, "web.mjs"),
+  'import { CausalLM, DpoStepper, dpoLoss, np } from "prefopt";\nconsole.log(CausalLM, DpoStepper, dpoLoss, np);\n',
+);
+run(
+  process.execPath,
+  [
+    join(root, "node_modules/esbuild/bin/esbuild"),
+    "web.mjs",
+    "--bundle",
+    "--platform=browser",
+    "--format=esm",
+    "--outfile=web.bundle.js",
+    "--metafile=web.meta.json",
+    "--log-level=warning",
+  ],
+  consumer,
+);
+const inputs = Object.keys(
+  JSON.parse(readFileSync(join(consumer, "web.meta.json"), "utf8")).inputs,
+);
+check(
+  inputs.some((f) => f.includes("node_modules/prefopt/dist/browser.js")) &&
+    !inputs.some((f) => f.startsWith("node:")),
+  `esbuild --platform=browser bundles prefopt's browser entry with no Node built-in (${inputs.length} modules)`,
+);
+
+// 7. optional: a 1024³ matrix product, the installed package against the checkout
 if (matmul) {
   const bench = (imp) => `${imp}
 await initEngine();
@@ -195,10 +257,7 @@ times.sort((x, y) => x - y);
 console.log(JSON.stringify({ median: times[times.length >> 1], best: times[0] }));
 process.exit(0);
 `;
-  writeFileSync(
-    join(consumer, "matmul.mjs"),
-    bench('import { initEngine, np } from "prefopt";'),
-  );
+  writeFileSync(join(consumer, "matmul.mjs"), bench('import { initEngine, np } from "prefopt";'));
   mkdirSync(join(root, "runs"), { recursive: true });
   writeFileSync(
     join(root, "runs", ".matmul-checkout.ts"),

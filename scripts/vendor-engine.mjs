@@ -44,12 +44,31 @@ const sections = readFileSync(PATCH, "utf8").split(/^(?=diff --git )/m);
 const esm = sections.filter((s) => /^diff --git a\/\S+\.js /.test(s)).join("");
 execFileSync("patch", ["-p5", "-s", "-d", out], { input: esm });
 
-// getWebGPUDevice(): GPUDevice names a type only @webgpu/types declares; an empty
-// global interface merges with it where present and stands in for it where not.
+// Declarations a consumer's tsc checks without skipLibCheck: GPUDevice and GPUBuffer are
+// types only @webgpu/types (or a DOM lib) declares (empty global interfaces merge with them
+// where present and stand in for them where not), and Float16Array exists only in ES2025+ libs
+// (taken from the consumer's lib when it declares one, else dropped from the union).
 const dts = join(out, "index.d.ts");
+const types = readFileSync(dts, "utf8").replaceAll(
+  "Float16Array<ArrayBuffer>",
+  "Float16ArrayIfDeclared",
+);
+if (types.includes("Float16Array<"))
+  throw new Error("vendor-engine: another Float16Array use in index.d.ts");
 writeFileSync(
   dts,
-  `${readFileSync(dts, "utf8")}\n// prefopt: lets consumers type-check without @webgpu/types (merges with it when present)\ndeclare global {\n  interface GPUDevice {}\n}\n`,
+  `${types}
+// prefopt: lets consumers type-check without @webgpu/types or an ES2025 lib
+declare global {
+  interface GPUDevice {}
+  interface GPUBuffer {}
+}
+type Float16ArrayIfDeclared = typeof globalThis extends {
+  Float16Array: new (length: number) => infer A;
+}
+  ? A
+  : never;
+`,
 );
 
 writeFileSync(

@@ -160,7 +160,7 @@ declare enum DType {
   Float64 = "float64"
 }
 /** @inline */
-type DataArray = Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Float16Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
+type DataArray = Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Float16ArrayIfDeclared | Float64Array<ArrayBuffer>;
 /**
  * Promote two dtypes to their join according to the type lattice.
  *
@@ -3758,7 +3758,13 @@ declare function blockUntilReady<T extends JsTree<any>>(x: T): Promise<T>;
 declare function devicePut<T extends JsTree<any>>(x: T, device?: Device): Promise<MapJsTree<T, number | boolean, Array>>;
 //#endregion
 export { Array, ClosedJaxpr, DType, type Device, Jaxpr, type JsTree, type JsTreeDef, type OwnedFunction, blockUntilReady, defaultDevice, devicePut, devices, getWebGPUDevice, grad, hessian, init, jacfwd, jacrev as jacobian, jacrev, jit, jvp, lax_d_exports as lax, linearize, makeJaxpr, nn_d_exports as nn, numpy_d_exports as numpy, profiler, random_d_exports as random, scipy_special_d_exports as scipySpecial, setDebug, tree_d_exports as tree, valueAndGrad, vjp, vmap };
-// prefopt: lets consumers type-check without @webgpu/types (merges with it when present)
+// prefopt: lets consumers type-check without @webgpu/types or an ES2025 lib
 declare global {
   interface GPUDevice {}
+  interface GPUBuffer {}
 }
+type Float16ArrayIfDeclared = typeof globalThis extends {
+  Float16Array: new (length: number) => infer A;
+}
+  ? A
+  : never;
