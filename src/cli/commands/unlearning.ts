@@ -10,10 +10,11 @@ import { readImagePairs } from "../../data/image-pairs.js";
 import { writeFileAtomic } from "../../engine/atomic.js";
 import { UserError } from "../../engine/errors.js";
 import { initEngine } from "../../engine/init.js";
+import { embeddingAttack } from "../../eval/attack-embedding.js";
 import { RING_A_BELL_DEFAULTS, ringABell } from "../../eval/attack-ring-a-bell.js";
 import { synonymPrompts } from "../../eval/attack-synonym.js";
 import { conceptByName, conceptPrompts, HEAVY_STROKES } from "../../eval/concept.js";
-import { defenseSuccessRate } from "../../eval/defense.js";
+import { defenseOfImages, defenseSuccessRate } from "../../eval/defense.js";
 import { evaluateDefenses } from "../../eval/defense-suite.js";
 import { unrelatedPrompts } from "../../eval/preservation.js";
 import { runUnlearningExperiment } from "../../experiments/unlearning.js";
@@ -446,6 +447,51 @@ export function registerUnlearning(program: Command): void {
     for (const p of prompts) console.log(p);
     await report(o, prompts, o.out);
   });
+
+  attack
+    .command("embedding")
+    .description(
+      "White-box: optimise a continuous text vector c (no words) so the model denoises images of the concept well " +
+        "(argmin_c E‖ε − ε_θ(x_t, t, c)‖², Adam on c alone), then generate from it and measure the defense success rate.",
+    )
+    .option("--eval <dirs...>", "diffusion model directories to attack", ["runs/duo"])
+    .option(
+      "--data <file>",
+      "image-pair JSONL whose rejected images show the concept",
+      "runs/duo/pairs/pairs.jsonl",
+    )
+    .option("--concept <name>", "heavy-strokes or right-slant", HEAVY_STROKES.name)
+    .option("--steps <n>", "Adam steps on c", parseInteger, 60)
+    .option("--samples <n>", "images generated from c*", parseInteger, 16)
+    .option("--sample-steps <k>", "sampler steps", parseInteger, 25)
+    .option("--seed <n>", "random seed", parseInteger, 0)
+    .option("--grid <file>", "grid PNG of the first model's images")
+    .action(async (o) => {
+      await initEngine();
+      const concept = conceptByName(o.concept);
+      const { pairs } = readImagePairs(o.data);
+      const images = new Float32Array(pairs.length * 784);
+      pairs.forEach((p, i) => {
+        images.set(p.rejected, i * 784);
+      });
+      for (const [k, dir] of (o.eval as string[]).entries()) {
+        const r = await embeddingAttack(loadDiffusion(dir), images, {
+          steps: o.steps,
+          samples: o.samples,
+          sampleSteps: o.sampleSteps,
+          seed: o.seed,
+        });
+        const d = defenseOfImages(concept, Array(o.samples).fill("<c*>"), r.images);
+        console.log(
+          `${dir}: denoising loss on concept images ${r.lossBefore.toFixed(4)} → ${r.lossAfter.toFixed(4)}; ` +
+            `defense success rate ${d.dsr.toFixed(3)} (95% CI ${d.ci95[0].toFixed(2)}–${d.ci95[1].toFixed(2)}, ${d.n} images)`,
+        );
+        if (k === 0 && o.grid) {
+          writeImageGrid(o.grid, r.images, o.samples, 28, 28, { cols: 8, scale: 2 });
+          console.log(`wrote ${o.grid}`);
+        }
+      }
+    });
 
   // `experiment unlearning` joins the experiment group when it is registered (commands/experiment.ts)
   const experiment =
