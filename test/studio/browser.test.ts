@@ -33,6 +33,8 @@ const PAIRS = [
   { prompt: "The music", chosen: " soars.", rejected: " is forgettable." },
 ];
 const SHOTS = process.env.PREFOPT_STUDIO_SCREENSHOTS;
+/** DPO steps run from the Train tab (more for screenshots, so the curves have a shape). */
+const TRAIN_STEPS = SHOTS ? 40 : 2;
 
 /** Three evaluation pairs of real MNIST digits: model A draws the prompt's digit, model B another. */
 function evalRows(dir: string): string {
@@ -68,7 +70,7 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-describe("studio in Chromium", { skip: NO_CHROMIUM, timeout: 240_000 }, () => {
+describe("studio in Chromium", { skip: NO_CHROMIUM, timeout: SHOTS ? 900_000 : 240_000 }, () => {
   let dir: string;
   let server: StudioProcess;
   let browser: Browser;
@@ -115,6 +117,8 @@ describe("studio in Chromium", { skip: NO_CHROMIUM, timeout: 240_000 }, () => {
       (want) => document.querySelector("[data-testid=progress]")?.textContent?.startsWith(want),
       `${n} / ${PAIRS.length} done`,
     );
+  /** The app's key handler is attached (keys pressed before it would be ignored). */
+  const keysOn = () => page.waitForSelector("body[data-keys=on]", { state: "attached" });
   const leftText = () => page.textContent("[data-side=left] pre");
   const prompt = () => page.textContent("[data-testid=prompt]");
   /** The key that picks the candidate `text` (by the side it is shown on). */
@@ -125,6 +129,7 @@ describe("studio in Chromium", { skip: NO_CHROMIUM, timeout: 240_000 }, () => {
     await page.fill("input[name=labeler]", "ada");
     await page.keyboard.press("Enter");
     await progress(0);
+    await keysOn();
     // the XSS pair is first: shown literally, nothing ran, no element was made from it
     assert.equal(await prompt(), XSS_PROMPT);
     const xss = await page.evaluate(() => ({
@@ -163,6 +168,7 @@ describe("studio in Chromium", { skip: NO_CHROMIUM, timeout: 240_000 }, () => {
     server = await startStudio(dir, port);
     await page.reload();
     await progress(2);
+    await keysOn();
     assert.equal(await prompt(), PAIRS[2].prompt);
     await page.keyboard.press(await keyFor(PAIRS[2].chosen));
     await progress(3);
@@ -174,6 +180,7 @@ describe("studio in Chromium", { skip: NO_CHROMIUM, timeout: 240_000 }, () => {
   it("blinded evaluation: three questions per image pair, live win rates", async () => {
     await page.click("[data-tab=evaluate]");
     await page.waitForSelector(".candidate img");
+    await keysOn();
     assert.equal(await page.locator(".question .q").count(), 3);
     const natural = await page.$eval(
       ".candidate img",
@@ -236,14 +243,14 @@ describe("studio in Chromium", { skip: NO_CHROMIUM, timeout: 240_000 }, () => {
 
   it("trains DPO on the export from the Train tab and draws its curves", async () => {
     await page.click("[data-tab=train]");
-    await page.fill(".train input >> nth=0", "2");
+    await page.fill(".train input >> nth=0", String(TRAIN_STEPS));
     await page.fill(".train input >> nth=2", "2");
     await page.click(".train button[type=submit]");
     await page.waitForSelector("ul.runs li", { timeout: 20_000 });
     await page.waitForFunction(
       () => /— (done|failed|killed)/.test(document.querySelector("ul.runs li")?.textContent ?? ""),
       null,
-      { timeout: 180_000, polling: 1000 },
+      { timeout: SHOTS ? 600_000 : 180_000, polling: 1000 },
     );
     const status = await page.textContent("ul.runs li");
     const log = await page.textContent("pre.log");
@@ -256,7 +263,7 @@ describe("studio in Chromium", { skip: NO_CHROMIUM, timeout: 240_000 }, () => {
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
-    assert.equal(metrics.at(-1).step, 2);
+    assert.equal(metrics.at(-1).step, TRAIN_STEPS);
     assert.ok(Number.isFinite(metrics.at(-1).loss));
     assert.ok(existsSync(join(dir, "runs", id, "model.safetensors")));
     await shot(page, "studio-train");

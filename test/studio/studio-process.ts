@@ -1,19 +1,31 @@
 /**
- * Runs `prefopt studio` (the real CLI) as a child process on 127.0.0.1 with
- * a free port, and resolves with its URL once it listens.
+ * Runs the `prefopt studio` command (studio-cli.ts: the CLI's studio command
+ * group alone) as a child process on 127.0.0.1, and resolves with its URL
+ * once it listens. Jobs the studio starts (DPO, generation) run the full CLI.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { type AddressInfo, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
-const BIN = fileURLToPath(new URL("../../bin/prefopt.js", import.meta.url));
+const CLI = fileURLToPath(new URL("./studio-cli.ts", import.meta.url));
 
 export type StudioProcess = { child: ChildProcess; url: string; output: () => string };
 
 export function startStudio(dataDir: string, port = 0): Promise<StudioProcess> {
   const child = spawn(
     process.execPath,
-    [BIN, "studio", "--data", dataDir, "--port", String(port), "--host", "127.0.0.1"],
+    [
+      "--import",
+      "tsx",
+      CLI,
+      "studio",
+      "--data",
+      dataDir,
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";

@@ -6,7 +6,7 @@
  * nodes (never parsed as HTML) or images from /media.
  */
 import { h } from "preact";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, clientId, withToken } from "./api.js";
 import type { Assignment, Progress, Side, Task } from "./types.js";
 
@@ -41,83 +41,95 @@ export function CompareView(props: { task: Task; labeler: string }) {
   const [busy, setBusy] = useState(false);
   const [loaded, setLoaded] = useState(false);
   const busyRef = useRef(false);
+  // what is on screen, for the key handler: refs are current the moment a render
+  // commits, where a handler re-attached by an effect would lag behind it and
+  // could label the pair shown before
+  const curRef = useRef<Assignment | null>(null);
+  const answersRef = useRef<Record<string, Side>>({});
 
   const show = (r: { next: Assignment | null; progress: Progress }) => {
+    curRef.current = r.next;
+    answersRef.current = {};
     setCur(r.next);
     setProgress(r.progress);
     setAnswers({});
     setLoaded(true);
   };
 
-  const load = useCallback(() => {
-    api<{ next: Assignment | null; progress: Progress }>(
-      `/api/next?task=${task}&labeler=${encodeURIComponent(labeler)}`,
-    )
+  const nextUrl = `/api/next?task=${task}&labeler=${encodeURIComponent(labeler)}`;
+
+  useEffect(() => {
+    api<{ next: Assignment | null; progress: Progress }>(nextUrl)
       .then(show)
       .catch((e: Error) => setError(e.message));
-  }, [task, labeler]);
+  }, [nextUrl]);
 
-  useEffect(load, [load]);
-
-  const send = useCallback(
-    async (body: Record<string, unknown>, path = "/api/judgments") => {
-      if (busyRef.current) return;
-      busyRef.current = true;
-      setBusy(true);
-      setError("");
-      try {
-        if (path === "/api/judgments") await api(path, { ...body, clientId: clientId() });
-        else {
-          const r = await api<{ next: Assignment | null; progress: Progress }>(path, body);
-          if (r.next) {
-            show(r);
-            return;
-          }
+  /** Posts a judgment (or an undo) and shows what comes next; keys pressed meanwhile are ignored. */
+  const send = async (body: Record<string, unknown>, path = "/api/judgments") => {
+    if (busyRef.current) return;
+    busyRef.current = true;
+    setBusy(true);
+    setError("");
+    try {
+      if (path === "/api/judgments") await api(path, { ...body, clientId: clientId() });
+      else {
+        const r = await api<{ next: Assignment | null; progress: Progress }>(path, body);
+        if (r.next) {
+          show(r);
+          return;
         }
-        const r = await api<{ next: Assignment | null; progress: Progress }>(
-          `/api/next?task=${task}&labeler=${encodeURIComponent(labeler)}`,
-        );
-        show(r);
-      } catch (e) {
-        setError((e as Error).message);
-      } finally {
-        busyRef.current = false;
-        setBusy(false);
       }
-    },
-    [task, labeler],
-  );
+      show(await api<{ next: Assignment | null; progress: Progress }>(nextUrl));
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      busyRef.current = false;
+      setBusy(false);
+    }
+  };
 
-  const answer = useCallback(
-    (side: Side) => {
-      if (!cur) return;
-      const q = cur.questions.find((x) => !(x in answers));
-      if (!q) return;
-      const next = { ...answers, [q]: side };
-      if (cur.questions.every((x) => x in next)) {
-        void send({ assignment: cur.assignment, labeler, answers: next });
-      } else setAnswers(next);
-    },
-    [cur, answers, labeler, send],
-  );
+  /** Answers the first open question of the pair on screen; the last answer sends the judgment. */
+  const answer = (side: Side) => {
+    const shown = curRef.current;
+    if (!shown || busyRef.current) return;
+    const q = shown.questions.find((x) => !(x in answersRef.current));
+    if (!q) return;
+    const next = { ...answersRef.current, [q]: side };
+    answersRef.current = next;
+    if (shown.questions.every((x) => x in next)) {
+      void send({ assignment: shown.assignment, labeler, answers: next });
+    } else setAnswers(next);
+  };
+  const skip = () => {
+    const shown = curRef.current;
+    if (shown) void send({ assignment: shown.assignment, labeler, skip: true });
+  };
+  const undo = () => void send({ task, labeler }, "/api/undo");
 
+  const keys = useRef({ answer, skip, undo });
+  keys.current = { answer, skip, undo };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement | null;
       if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA")) return;
       if (e.ctrlKey || e.metaKey || e.altKey) return;
       const k = e.key;
-      if (k === "ArrowLeft" || k === "1") answer("left");
-      else if (k === "ArrowRight" || k === "2") answer("right");
-      else if (k === "ArrowDown" || k === "t") answer("tie");
-      else if (k === "s" && cur) void send({ assignment: cur.assignment, labeler, skip: true });
-      else if (k === "u" || k === "Backspace") void send({ task, labeler }, "/api/undo");
+      const act = keys.current;
+      if (k === "ArrowLeft" || k === "1") act.answer("left");
+      else if (k === "ArrowRight" || k === "2") act.answer("right");
+      else if (k === "ArrowDown" || k === "t") act.answer("tie");
+      else if (k === "s") act.skip();
+      else if (k === "u" || k === "Backspace") act.undo();
       else return;
       e.preventDefault();
     };
     window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [answer, send, cur, task, labeler]);
+    document.body.dataset.keys = "on";
+    return () => {
+      window.removeEventListener("keydown", onKey);
+      delete document.body.dataset.keys;
+    };
+  }, []);
 
   const pct = progress?.total ? Math.round((100 * progress.done) / progress.total) : 0;
   const bar = progress
@@ -187,12 +199,8 @@ export function CompareView(props: { task: Task; labeler: string }) {
       h("button", { onClick: () => answer("left") }, "← Left (1)"),
       h("button", { onClick: () => answer("tie") }, "Tie (↓ / t)"),
       h("button", { onClick: () => answer("right") }, "Right (2) →"),
-      h(
-        "button",
-        { onClick: () => send({ assignment: cur.assignment, labeler, skip: true }) },
-        "Skip (s)",
-      ),
-      h("button", { onClick: () => send({ task, labeler }, "/api/undo") }, "Undo (u)"),
+      h("button", { onClick: skip }, "Skip (s)"),
+      h("button", { onClick: undo }, "Undo (u)"),
     ),
   );
 }
