@@ -14,3 +14,16 @@ if (r.status !== 0) {
   console.error("build: tsc failed, dist/ removed");
   process.exit(r.status ?? 1);
 }
+
+// the studio's web app as one bundle (src/studio/web-assets.ts serves it; an installed package has no bundler)
+const esbuild = await import("esbuild");
+await esbuild.build({
+  entryPoints: ["src/studio/web/main.ts"],
+  bundle: true,
+  format: "esm",
+  target: "es2020",
+  minify: true,
+  legalComments: "none",
+  outfile: "dist/studio/web/app.bundle.js",
+  logLevel: "warning",
+});
