@@ -48,7 +48,11 @@ export const AREAS = {
   },
   preference: {
     mutate: ["src/data/preference-data.ts", "src/data/preference-collate.ts"],
-    tests: ["test/preference-data.test.ts", "test/preference-data-roundtrip.test.ts"],
+    tests: [
+      "test/preference-data-roundtrip.test.ts",
+      "test/preference-collate.test.ts",
+      "test/preference-data.test.ts",
+    ],
   },
   safetensors: {
     mutate: ["src/engine/safetensors.ts"],
