@@ -275,12 +275,15 @@ function say(line: string): void {
 /**
  * Runs a training command's work around the shared conventions: says
  * whether it continues or starts over, writes `<out>/run_config.json`, runs
- * `train`, then draws `<out>/curves.png`.
+ * `train`, draws `<out>/curves.png`; with `report`, prints the result: one
+ * JSON object with --json ({out, ...result, curves}), else through `report`.
+ * Returns the result.
  */
-export async function runTrainingCommand<R>(
+export async function runTrainingCommand<R extends object>(
   cmd: Command,
   o: Record<string, unknown>,
   train: () => Promise<R>,
+  report?: (r: R) => void,
 ): Promise<R> {
   const out = o.out as string;
   const checkpoints = listCheckpoints(out);
@@ -307,12 +310,17 @@ export async function runTrainingCommand<R>(
   }
   writeJsonAtomic(join(out, "run_config.json"), recorded);
   const r = await train();
+  let curves: string | null = null;
   try {
-    const png = writeRunCurves(out);
-    if (png) say(`curves: ${png}`);
+    curves = writeRunCurves(out);
+    if (curves) say(`curves: ${curves}`);
   } catch (e) {
     // a figure that cannot be drawn (e.g. no renderer) must not fail a finished run
     say(`curves not drawn: ${(e as Error).message}`);
+  }
+  if (report) {
+    if (o.json) console.log(JSON.stringify({ out, ...r, curves }));
+    else report(r);
   }
   return r;
 }

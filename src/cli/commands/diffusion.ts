@@ -120,25 +120,28 @@ export function registerDiffusion(program: Command): void {
     )
     .action(async (o) => {
       await initEngine();
-      const r = await runTrainingCommand(train, o, () =>
-        runDiffusionTrain({
-          ...trainingFlags(o),
-          emaDecay: o.ema,
-          captionDropout: o.captionDropout,
-          minSnrGamma: o.minSnrGamma,
-          ...(o.attentionHeads > 0
-            ? {
-                config: { unet: { ...defaultDiffusionConfig().unet, attention: o.attentionHeads } },
-              }
-            : {}),
-        }),
-      );
-      if (o.json) {
-        console.log(JSON.stringify({ ...r, out: o.out }));
-        return;
-      }
-      console.log(
-        `wrote ${o.out} (${r.status}) in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(4)}`,
+      await runTrainingCommand(
+        train,
+        o,
+        () =>
+          runDiffusionTrain({
+            ...trainingFlags(o),
+            emaDecay: o.ema,
+            captionDropout: o.captionDropout,
+            minSnrGamma: o.minSnrGamma,
+            ...(o.attentionHeads > 0
+              ? {
+                  config: {
+                    unet: { ...defaultDiffusionConfig().unet, attention: o.attentionHeads },
+                  },
+                }
+              : {}),
+          }),
+        (r) => {
+          console.log(
+            `wrote ${o.out} (${r.status}) in ${r.seconds.toFixed(0)} s, final loss ${r.finalLoss.toFixed(4)}`,
+          );
+        },
       );
     });
 
@@ -235,13 +238,15 @@ export function registerDiffusion(program: Command): void {
     },
   ).action(async (o) => {
     await initEngine();
-    const r = await runTrainingCommand(classifier, o, () => runClassifierTrain(trainingFlags(o)));
-    if (o.json) {
-      console.log(JSON.stringify({ ...r, out: o.out }));
-      return;
-    }
-    console.log(
-      `wrote ${o.out} in ${r.seconds.toFixed(0)} s: held-out accuracy ${(100 * r.accuracy).toFixed(2)}%`,
+    await runTrainingCommand(
+      classifier,
+      o,
+      () => runClassifierTrain(trainingFlags(o)),
+      (r) => {
+        console.log(
+          `wrote ${o.out} in ${r.seconds.toFixed(0)} s: held-out accuracy ${(100 * r.accuracy).toFixed(2)}%`,
+        );
+      },
     );
   });
 

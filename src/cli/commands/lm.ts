@@ -50,30 +50,31 @@ export function registerLM(program: Command): void {
     .option("--heads <n>", "attention heads", parseCount, d.nHead)
     .option("--context <n>", "context length", parseCount, d.context)
     .action(async (o) => {
-      const r = await runTrainingCommand(pretrain, o, () =>
-        runPretrain({
-          ...trainingFlags(o),
-          sentences: o.sentences,
-          heldOut: o.heldOut,
-          vocabSize: o.vocabSize,
-          nLayer: o.layers,
-          dModel: o.width,
-          nHead: o.heads,
-          context: o.context,
-        }),
+      await runTrainingCommand(
+        pretrain,
+        o,
+        () =>
+          runPretrain({
+            ...trainingFlags(o),
+            sentences: o.sentences,
+            heldOut: o.heldOut,
+            vocabSize: o.vocabSize,
+            nLayer: o.layers,
+            dModel: o.width,
+            nHead: o.heads,
+            context: o.context,
+          }),
+        (r) => {
+          console.log(
+            `\nwrote ${o.out} in ${r.seconds.toFixed(0)} s (${r.steps} steps, ${r.params} parameters)`,
+          );
+          console.log(
+            `held-out perplexity ${r.heldOutPerplexity.toFixed(2)}  (unigram baseline ${r.unigramPerplexity.toFixed(2)})`,
+          );
+          console.log("samples:");
+          for (const s of r.samples) console.log(`  ${s}`);
+        },
       );
-      if (o.json) {
-        console.log(JSON.stringify(r));
-        return;
-      }
-      console.log(
-        `\nwrote ${o.out} in ${r.seconds.toFixed(0)} s (${r.steps} steps, ${r.params} parameters)`,
-      );
-      console.log(
-        `held-out perplexity ${r.heldOutPerplexity.toFixed(2)}  (unigram baseline ${r.unigramPerplexity.toFixed(2)})`,
-      );
-      console.log("samples:");
-      for (const s of r.samples) console.log(`  ${s}`);
     });
 
   const sd = SFT_DEFAULTS;
@@ -113,22 +114,25 @@ export function registerLM(program: Command): void {
     )
     .action(async (o) => {
       const examples = o.data ? loadSFTJsonl(o.data) : positiveReviewSFT(o.examples, o.seed + 7);
-      const r = await runTrainingCommand(sft, o, () =>
-        runSft({
-          ...trainingFlags(o),
-          model: o.model ?? defaultModelDir("text"),
-          examples,
-          epochs: o.epochs,
-          maxLength: o.maxLength,
-          evalFraction: o.evalFraction,
-        }),
+      await runTrainingCommand(
+        sft,
+        o,
+        () =>
+          runSft({
+            ...trainingFlags(o),
+            model: o.model ?? defaultModelDir("text"),
+            examples,
+            epochs: o.epochs,
+            maxLength: o.maxLength,
+            evalFraction: o.evalFraction,
+          }),
+        (r) => {
+          const ev = r.evalLoss === null ? "" : `, eval loss ${r.evalLoss.toFixed(4)}`;
+          console.log(
+            `wrote ${r.out}: ${r.steps} steps, train loss ${r.trainLoss.toFixed(4)}${ev}`,
+          );
+        },
       );
-      if (o.json) {
-        console.log(JSON.stringify(r));
-        return;
-      }
-      const ev = r.evalLoss === null ? "" : `, eval loss ${r.evalLoss.toFixed(4)}`;
-      console.log(`wrote ${r.out}: ${r.steps} steps, train loss ${r.trainLoss.toFixed(4)}${ev}`);
     });
 
   program

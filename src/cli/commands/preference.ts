@@ -1,6 +1,7 @@
 /** `prefopt reward`, `prefopt dpo`, `prefopt rlhf`: preference optimisation of language models. */
 import { type Command, InvalidArgumentError } from "commander";
 import type { PreferenceLossType } from "../../objectives/preference-loss.js";
+import type { FamilyLossType } from "../../pipelines/dpo-family.js";
 import { DPO_DEFAULTS, runDpo } from "../../pipelines/dpo.js";
 import { REWARD_DEFAULTS, runReward } from "../../pipelines/reward.js";
 import { RLHF_DEFAULTS, runRlhf } from "../../pipelines/rlhf.js";
@@ -15,12 +16,12 @@ import {
   trainingFlags,
 } from "../options.js";
 
-const LOSS_TYPES = ["sigmoid", "hinge", "ipo", "robust"];
+const LOSS_TYPES = ["sigmoid", "hinge", "ipo", "robust", "simpo", "orpo", "kto"];
 
-function parseLossType(v: string): PreferenceLossType {
+function parseLossType(v: string): PreferenceLossType | FamilyLossType {
   if (!LOSS_TYPES.includes(v))
     throw new InvalidArgumentError(`expected one of ${LOSS_TYPES.join(", ")}, got "${v}"`);
-  return v as PreferenceLossType;
+  return v as PreferenceLossType | FamilyLossType;
 }
 
 function fmt(m: Record<string, number>): string {
@@ -59,7 +60,12 @@ export function registerPreference(program: Command): void {
     .option("--model <dir>", "policy and reference model (default: the bundled text model)")
     .option("--data <file.jsonl>", "preference data in TRL format")
     .option("--beta <x>", "KL coefficient β", parsePositive, d.beta)
-    .option("--loss-type <t>", "sigmoid | hinge | ipo | robust", parseLossType, d.lossType)
+    .option(
+      "--loss-type <t>",
+      "sigmoid | hinge | ipo | robust (DPO margins), simpo | orpo (no reference model; --beta is SimPO's β, ORPO's λ) | kto (chosen = desirable, rejected = undesirable)",
+      parseLossType,
+      d.lossType,
+    )
     .option(
       "--label-smoothing <x>",
       "ε for cDPO (sigmoid) and robust, in [0, 0.5)",
@@ -106,39 +112,40 @@ export function registerPreference(program: Command): void {
       d.samplesPerPrompt,
     )
     .action(async (o) => {
-      const r = await runTrainingCommand(dpo, o, () =>
-        runDpo({
-          ...trainingFlags(o),
-          model: o.model,
-          data: o.data,
-          beta: o.beta,
-          lossType: o.lossType,
-          labelSmoothing: o.labelSmoothing,
-          epochs: o.epochs,
-          maxPromptLength: o.maxPromptLength,
-          maxCompletionLength: o.maxCompletionLength,
-          maxLength: o.maxLength,
-          evalFraction: o.evalFraction,
-          refCache: o.refCache,
-          lora:
-            o.loraRank > 0
-              ? { rank: o.loraRank, alpha: o.loraAlpha, targets: o.loraTargets }
-              : undefined,
-          numPrompts: o.numPrompts,
-          samplesPerPrompt: o.samplesPerPrompt,
-        }),
+      await runTrainingCommand(
+        dpo,
+        o,
+        () =>
+          runDpo({
+            ...trainingFlags(o),
+            model: o.model,
+            data: o.data,
+            beta: o.beta,
+            lossType: o.lossType,
+            labelSmoothing: o.labelSmoothing,
+            epochs: o.epochs,
+            maxPromptLength: o.maxPromptLength,
+            maxCompletionLength: o.maxCompletionLength,
+            maxLength: o.maxLength,
+            evalFraction: o.evalFraction,
+            refCache: o.refCache,
+            lora:
+              o.loraRank > 0
+                ? { rank: o.loraRank, alpha: o.loraAlpha, targets: o.loraTargets }
+                : undefined,
+            numPrompts: o.numPrompts,
+            samplesPerPrompt: o.samplesPerPrompt,
+          }),
+        (r) => {
+          console.log(
+            `\nDPO: ${r.steps} steps on ${r.pairs.train} pairs (${r.pairs.eval} held out) in ${r.seconds.toFixed(0)} s; ` +
+              `reference log-probs ${r.refCacheHit ? "from cache" : "computed"}`,
+          );
+          console.log(`last training window:\n${fmt(r.train)}`);
+          if (Object.keys(r.eval).length) console.log(`held-out:\n${fmt(r.eval)}`);
+          console.log(`model written to ${r.out} (load with --model ${r.out})`);
+        },
       );
-      if (o.json) {
-        console.log(JSON.stringify(r));
-        return;
-      }
-      console.log(
-        `\nDPO: ${r.steps} steps on ${r.pairs.train} pairs (${r.pairs.eval} held out) in ${r.seconds.toFixed(0)} s; ` +
-          `reference log-probs ${r.refCacheHit ? "from cache" : "computed"}`,
-      );
-      console.log(`last training window:\n${fmt(r.train)}`);
-      if (Object.keys(r.eval).length) console.log(`held-out:\n${fmt(r.eval)}`);
-      console.log(`model written to ${r.out} (load with --model ${r.out})`);
     });
 
   const rd = REWARD_DEFAULTS;
@@ -186,29 +193,30 @@ export function registerPreference(program: Command): void {
       rd.samplesPerPrompt,
     )
     .action(async (o) => {
-      const r = await runTrainingCommand(reward, o, () =>
-        runReward({
-          ...trainingFlags(o),
-          model: o.model,
-          data: o.data,
-          epochs: o.epochs,
-          centerRewardsCoefficient: o.centerRewardsCoefficient,
-          maxLength: o.maxLength,
-          evalFraction: o.evalFraction,
-          numPrompts: o.numPrompts,
-          samplesPerPrompt: o.samplesPerPrompt,
-        }),
+      await runTrainingCommand(
+        reward,
+        o,
+        () =>
+          runReward({
+            ...trainingFlags(o),
+            model: o.model,
+            data: o.data,
+            epochs: o.epochs,
+            centerRewardsCoefficient: o.centerRewardsCoefficient,
+            maxLength: o.maxLength,
+            evalFraction: o.evalFraction,
+            numPrompts: o.numPrompts,
+            samplesPerPrompt: o.samplesPerPrompt,
+          }),
+        (r) => {
+          console.log(
+            `\nreward model: ${r.steps} steps on ${r.pairs.train} pairs (${r.pairs.eval} held out) in ${r.seconds.toFixed(0)} s`,
+          );
+          console.log(`last training window:\n${fmt(r.train)}`);
+          if (Object.keys(r.eval).length) console.log(`held-out:\n${fmt(r.eval)}`);
+          console.log(`reward model written to ${r.out}`);
+        },
       );
-      if (o.json) {
-        console.log(JSON.stringify(r));
-        return;
-      }
-      console.log(
-        `\nreward model: ${r.steps} steps on ${r.pairs.train} pairs (${r.pairs.eval} held out) in ${r.seconds.toFixed(0)} s`,
-      );
-      console.log(`last training window:\n${fmt(r.train)}`);
-      if (Object.keys(r.eval).length) console.log(`held-out:\n${fmt(r.eval)}`);
-      console.log(`reward model written to ${r.out}`);
     });
 
   const ld = RLHF_DEFAULTS;
@@ -255,31 +263,32 @@ export function registerPreference(program: Command): void {
     )
     .option("--max-new-tokens <n>", "tokens per sample", parseCount, ld.maxNewTokens)
     .action(async (o) => {
-      const r = await runTrainingCommand(rlhf, o, () =>
-        runRlhf({
-          ...trainingFlags(o),
-          model: o.model,
-          rewardModel: o.rewardModel,
-          prompts: o.prompts,
-          numPrompts: o.numPrompts,
-          klCoef: o.klCoef,
-          promptsPerStep: o.promptsPerStep,
-          samplesPerPrompt: o.samplesPerPrompt,
-          maxNewTokens: o.maxNewTokens,
-        }),
+      await runTrainingCommand(
+        rlhf,
+        o,
+        () =>
+          runRlhf({
+            ...trainingFlags(o),
+            model: o.model,
+            rewardModel: o.rewardModel,
+            prompts: o.prompts,
+            numPrompts: o.numPrompts,
+            klCoef: o.klCoef,
+            promptsPerStep: o.promptsPerStep,
+            samplesPerPrompt: o.samplesPerPrompt,
+            maxNewTokens: o.maxNewTokens,
+          }),
+        (r) => {
+          console.log(`\nRLHF (RLOO): ${r.steps} steps in ${r.seconds.toFixed(0)} s`);
+          console.log(`last training window:\n${fmt(r.train)}`);
+          if (r.eval) {
+            console.log(
+              `held-out: mean AFINN ${r.eval.reward.toFixed(2)} ± ${r.eval.rewardSE.toFixed(2)} ` +
+                `(reference ${r.eval.refReward.toFixed(2)}), KL(π‖π_ref) ${r.eval.kl.toFixed(2)} nats`,
+            );
+          }
+          console.log(`model written to ${r.out}`);
+        },
       );
-      if (o.json) {
-        console.log(JSON.stringify(r));
-        return;
-      }
-      console.log(`\nRLHF (RLOO): ${r.steps} steps in ${r.seconds.toFixed(0)} s`);
-      console.log(`last training window:\n${fmt(r.train)}`);
-      if (r.eval) {
-        console.log(
-          `held-out: mean AFINN ${r.eval.reward.toFixed(2)} ± ${r.eval.rewardSE.toFixed(2)} ` +
-            `(reference ${r.eval.refReward.toFixed(2)}), KL(π‖π_ref) ${r.eval.kl.toFixed(2)} nats`,
-        );
-      }
-      console.log(`model written to ${r.out}`);
     });
 }
