@@ -26,9 +26,12 @@ export function ReportsView() {
   const toggle = (dir: string) =>
     setPicked((p) => (p.includes(dir) ? p.filter((d) => d !== dir) : [...p, dir].slice(-8)));
   const withMetrics = picked.filter((d) => runs.find((r) => r.dir === d)?.metrics);
+  // a run's curves.png is the figure drawn above from its metrics
   const figures = runs
     .filter((r) => picked.includes(r.dir))
-    .flatMap((r) => r.figures.map((f) => ({ dir: r.dir, f })));
+    .flatMap((r) =>
+      r.figures.filter((f) => !(r.metrics && f === "curves.png")).map((f) => ({ dir: r.dir, f })),
+    );
   return h(
     "div",
     { class: "reports" },

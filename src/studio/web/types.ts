@@ -1,4 +1,5 @@
 /** Shapes of the studio API's answers, as the web app reads them. */
+import type { WinRate } from "../../eval/win-rate.js";
 
 export type Task = "pairs" | "eval";
 export type Side = "left" | "right" | "tie";
@@ -15,15 +16,6 @@ export type Assignment = {
 };
 
 export type Progress = { done: number; total: number; labeled: number; skipped: number };
-
-export type WinRate = {
-  n: number;
-  wins: number;
-  ties: number;
-  losses: number;
-  rate: number;
-  ci: [number, number];
-};
 
 export type Agreement = { items: number; pairs: number; observed: number; kappa: number };
 
