@@ -156,7 +156,9 @@ export function addTrainingOptions(
   cmd.hook("preAction", (c) => {
     applyConfigFile(c);
     if (c.opts().out === undefined)
-      throw new UserError(`${c.name()}: --out <dir> is required (or "out" in the --config file)`);
+      throw new UserError(
+        `${commandPath(c)}: --out <dir> is required (or "out" in the --config file)`,
+      );
   });
   return cmd;
 }
@@ -189,14 +191,24 @@ export function trainingFlags(o: Record<string, unknown>): {
   };
 }
 
-/** Option attribute names ("batchSize") and flag names ("batch-size") → the Option. */
+/** "refCache" → "ref-cache". */
+const kebab = (attr: string) => attr.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * An option's name in config files and run_config.json: the flag without
+ * dashes ("batch-size"); for a --no-x flag, the positive "x" with a boolean.
+ */
+function configName(opt: Option): string {
+  return opt.negate ? kebab(opt.attributeName()) : opt.name();
+}
+
+/** Option attribute names ("batchSize"), config names and flag names ("no-resume") → the Option. */
 function optionsByName(cmd: Command): Map<string, Option> {
   const m = new Map<string, Option>();
   for (const opt of cmd.options as Option[]) {
-    const attr = opt.attributeName();
-    m.set(attr, opt);
+    m.set(opt.attributeName(), opt);
+    m.set(configName(opt), opt);
     m.set(opt.name(), opt);
-    if (opt.negate) m.set(opt.long?.replace(/^--/, "") ?? attr, opt);
   }
   return m;
 }
@@ -223,18 +235,18 @@ function applyConfigFile(cmd: Command): void {
   const byName = optionsByName(cmd);
   for (const [key, value] of Object.entries(cfg as Record<string, unknown>)) {
     if (key === "command") {
-      if (value !== cmd.name())
+      if (value !== commandPath(cmd))
         throw new UserError(
-          `${file}: field "command": this file is for prefopt ${value}, not ${cmd.name()}`,
+          `${file}: field "command": this file is for prefopt ${value}, not ${commandPath(cmd)}`,
         );
       continue;
     }
     if (key === "prefopt_version") continue;
     const opt = byName.get(key);
     if (!opt || opt.attributeName() === "config") {
-      const names = [...new Set((cmd.options as Option[]).map((x) => x.name()))];
+      const names = [...new Set((cmd.options as Option[]).map(configName))];
       throw new UserError(
-        `${file}: field "${key}": not an option of prefopt ${cmd.name()} (options: ${names.join(", ")})`,
+        `${file}: field "${key}": not an option of prefopt ${commandPath(cmd)} (options: ${names.join(", ")})`,
       );
     }
     const attr = opt.attributeName();
@@ -245,7 +257,7 @@ function applyConfigFile(cmd: Command): void {
     if (opt.negate) {
       // "resume": false, or "no-resume": true
       if (typeof value !== "boolean") throw bad("expected true or false");
-      v = key === attr ? value : !value;
+      v = key === opt.name() ? !value : value;
     } else if (!opt.required && !opt.optional) {
       if (typeof value !== "boolean") throw bad("expected true or false");
     } else if (value === null) {
@@ -263,6 +275,13 @@ function applyConfigFile(cmd: Command): void {
     }
     cmd.setOptionValueWithSource(attr, v, "config");
   }
+}
+
+/** The command as typed after `prefopt` ("dpo", "diffusion train"). */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
 }
 
 /** Options that steer the run's output, not what it computes: left out of run_config.json. */
@@ -302,11 +321,14 @@ export async function runTrainingCommand<R extends object>(
     );
   }
   mkdirSync(out, { recursive: true });
-  const recorded: Record<string, unknown> = { command: cmd.name(), prefopt_version: VERSION };
+  const recorded: Record<string, unknown> = {
+    command: commandPath(cmd),
+    prefopt_version: VERSION,
+  };
   for (const [k, v] of Object.entries(o)) {
     if (NOT_RECORDED.has(k) || v === undefined) continue;
     const opt = (cmd.options as Option[]).find((x) => x.attributeName() === k);
-    recorded[opt && !opt.negate ? opt.name() : k] = v;
+    recorded[opt ? configName(opt) : k] = v;
   }
   writeJsonAtomic(join(out, "run_config.json"), recorded);
   const r = await train();
