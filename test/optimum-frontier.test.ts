@@ -9,6 +9,7 @@ import { describe, it } from "node:test";
 import {
   efficiency,
   efficiencyInterval,
+  efficiencyUpperBound,
   frontierConvergence,
   optimumAtKl,
   optimumPoint,
@@ -114,6 +115,11 @@ describe("optimum frontier estimator", () => {
     // beyond log n per prompt no reweighting of these samples reaches
     assert.equal(optimumAtKl(rr, Math.log(8) + 0.1), null);
     assert.equal(efficiency(rr, { kl: 10, reward: 3 }), null);
+    // beyond reach: bounded by the gain at the largest expressible KL, here each prompt's best sample
+    const ub = efficiencyUpperBound(rr, { reward: 3 });
+    const best = (4 + 5) / 2;
+    assertClose(ub.bound, (3 - referenceReward(rr)) / (best - referenceReward(rr)), 1e-6);
+    assertClose(ub.klMax, Math.log(8), 1e-6);
   });
 
   it("the efficiency interval contains the estimate and widens with the method's standard error", () => {

@@ -15,7 +15,10 @@ export type FrontierPoint = {
   rewardSE?: number;
   winRate?: number;
   seconds?: number;
-  /** reward gain over π_ref ÷ π*'s gain at the same KL (src/eval/optimum-frontier.ts), with a 95% interval */
+  /**
+   * reward gain over π_ref ÷ π*'s gain at the same KL (src/eval/optimum-frontier.ts), with a 95%
+   * interval; beyond the π* estimate's KL only `efficiencyHi` is set, an upper bound
+   */
   efficiency?: number;
   efficiencyLo?: number;
   efficiencyHi?: number;
@@ -33,7 +36,9 @@ export function frontierTable(points: FrontierPoint[]): string {
     !eff
       ? ""
       : p.efficiency === undefined || !Number.isFinite(p.efficiency)
-        ? " – |"
+        ? p.efficiencyHi !== undefined && Number.isFinite(p.efficiencyHi)
+          ? ` ≤ ${p.efficiencyHi.toFixed(2)} (KL beyond the π* estimate) |`
+          : " – |"
         : ` ${p.efficiency.toFixed(2)}${p.efficiencyLo !== undefined && Number.isFinite(p.efficiencyLo) ? ` (${p.efficiencyLo.toFixed(2)}–${(p.efficiencyHi ?? Number.NaN).toFixed(2)})` : ""} |`;
   const f = (x: number | undefined, d = 2) =>
     x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d);

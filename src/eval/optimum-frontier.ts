@@ -111,6 +111,21 @@ export function efficiency(
   return (point.reward - refReward) / (star.reward - refReward);
 }
 
+/**
+ * For a method beyond the samples' reach in KL: π*'s reward only grows with
+ * KL, so its gain there is at least its gain at the largest KL the samples
+ * express (β → 0.001), and the efficiency is at most
+ * (R − R_ref)/(R*(KL_max) − R_ref). Returns that bound and KL_max.
+ */
+export function efficiencyUpperBound(
+  rr: ReferenceRewards,
+  point: { reward: number },
+  refReward = referenceReward(rr),
+): { bound: number; klMax: number } {
+  const far = optimumPoint(rr, 1e-3);
+  return { bound: (point.reward - refReward) / (far.reward - refReward), klMax: far.kl };
+}
+
 /** A seeded uniform generator (mulberry32) so intervals are reproducible. */
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

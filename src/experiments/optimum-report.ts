@@ -8,8 +8,10 @@
 import { type FrontierPoint, OPTIMUM_METHOD } from "../eval/frontier.js";
 import {
   efficiencyInterval,
+  efficiencyUpperBound,
   frontierConvergence,
   optimumFrontier,
+  type PerPromptMeasure,
   type ReferenceRewards,
   referenceReward,
   richardson,
@@ -29,11 +31,13 @@ export type OptimumReport = {
 /**
  * Adds `efficiency` (and its 95% interval) to every method point that has a
  * KL (π_ref itself and π* excluded) and returns π*'s curve and a Markdown
- * section on the estimate. `klSE` on a point widens its interval.
+ * section on the estimate. With `perPrompt` (the method's per-prompt means on
+ * the reference prompts) the interval is paired by prompt; otherwise
+ * `rewardSE` and `klSE` set its width.
  */
 export function optimumReport(
   rr: ReferenceRewards,
-  methods: (FrontierPoint & { klSE?: number })[],
+  methods: (FrontierPoint & { klSE?: number; perPrompt?: PerPromptMeasure })[],
   o: { seconds?: number; draws?: number } = {},
 ): OptimumReport {
   const refReward = referenceReward(rr);
@@ -49,10 +53,14 @@ export function optimumReport(
     if (!(m.kl > 0.02)) continue;
     const iv = efficiencyInterval(
       rr,
-      { kl: m.kl, reward: m.reward, rewardSE: m.rewardSE, klSE: m.klSE },
+      { kl: m.kl, reward: m.reward, rewardSE: m.rewardSE, klSE: m.klSE, perPrompt: m.perPrompt },
       { draws: o.draws ?? 100 },
     );
-    if (iv.value === null) continue;
+    if (iv.value === null) {
+      // beyond what reweighting these samples can express: an upper bound only
+      m.efficiencyHi = efficiencyUpperBound(rr, m, refReward).bound;
+      continue;
+    }
     m.efficiency = iv.value;
     m.efficiencyLo = iv.lo;
     m.efficiencyHi = iv.hi;
