@@ -94,7 +94,7 @@ export type TrainingDefaults = {
   /** default output directory (undefined: --out is required) */
   out?: string;
   steps?: number | "derived";
-  lr: number;
+  lr: number | "derived";
   batchSize?: number | "derived";
   warmupSteps?: number | "derived";
   saveEvery?: number | "derived";
@@ -144,7 +144,7 @@ export function addTrainingOptions(
     else if (typeof v === "number") cmd.option(flag, h(key), parse, v);
   };
   add("--steps <n>", "steps", parseCount);
-  cmd.option("--lr <x>", h("lr"), parsePositive, d.lr);
+  add("--lr <x>", "lr", parsePositive);
   add("--batch-size <n>", "batchSize", parseCount);
   add("--warmup-steps <n>", "warmupSteps", parseNonNegativeInt);
   add("--save-every <n>", "saveEvery", parseNonNegativeInt);
@@ -167,7 +167,7 @@ export function addTrainingOptions(
 export function trainingFlags(o: Record<string, unknown>): {
   out: string;
   steps?: number;
-  lr: number;
+  lr?: number;
   batchSize?: number;
   warmupSteps?: number;
   saveEvery?: number;

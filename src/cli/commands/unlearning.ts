@@ -32,7 +32,15 @@ import { DUO_PAIRS_DEFAULTS, makeDuoPairs, writeDuoPairs } from "../../pipelines
 import { ESD_DEFAULTS, trainEsd } from "../../pipelines/esd.js";
 import { writeImageGrid } from "../../report/image-grid.js";
 import { ProgressBar } from "../../train/progress.js";
-import { parseInteger, parseNumber } from "../options.js";
+import {
+  addTrainingOptions,
+  parseInteger,
+  parseNonNegative,
+  parseNumber,
+  parsePositive,
+  runTrainingCommand,
+  trainingFlags,
+} from "../options.js";
 
 function parsePromptMode(v: string): DuoPromptMode {
   if (v !== "empty" && v !== "prompted")
@@ -142,55 +150,65 @@ export function registerUnlearning(program: Command): void {
   });
 
   const d = DUO_DEFAULTS;
+  const duoTrain = duo
+    .command("train", { isDefault: true })
+    .description(
+      "Train DUO: Diffusion-DPO with the safe image preferred (empty prompt) plus output preservation λ‖ε_θ(x_T,T,∅) − ε_ref(x_T,T,∅)‖²; " +
+        "lr = base-lr·100/β and λ = base-lambda·β/100 as in the reference code. Without --data it first makes pairs (see `duo pairs`).",
+    );
+  addTrainingOptions(
+    duoTrain,
+    {
+      out: "runs/duo",
+      steps: d.steps,
+      lr: "derived",
+      batchSize: d.batchSize,
+      saveEvery: 50,
+      seed: d.seed,
+      skipNonfinite: true,
+    },
+    {
+      out: "output model directory (checkpoints, metrics.jsonl, config.json, model.safetensors, curves.png); re-running with the same --out continues from its latest checkpoint",
+      lr: "learning rate (default: base-lr·100/β, as the reference code)",
+      batchSize: "pairs per step (and pure-noise rows for the preservation term)",
+    },
+  );
   pairOptions(
-    duo
-      .command("train", { isDefault: true })
-      .description(
-        "Train DUO: Diffusion-DPO with the safe image preferred (empty prompt) plus output preservation λ‖ε_θ(x_T,T,∅) − ε_ref(x_T,T,∅)‖²; " +
-          "lr = base-lr·100/β and λ = base-lambda·β/100 as in the reference code. Without --data it first makes pairs (see `duo pairs`).",
-      )
+    duoTrain
       .option("--model <dir>", "the model to unlearn from (default: the bundled base model)")
       .option(
         "--data <file>",
         "image-pair JSONL (chosen = safe, rejected = unsafe); default: make pairs into <out>/pairs",
       )
       .option(
-        "--out <dir>",
-        "output model directory (checkpoints, metrics.jsonl, config.json, model.safetensors)",
-        "runs/duo",
+        "--beta <x>",
+        "β of the Diffusion-DPO term (T·ω(λ_t) folded in)",
+        parsePositive,
+        d.beta,
       )
-      .option("--beta <x>", "β of the Diffusion-DPO term (T·ω(λ_t) folded in)", parseNumber, d.beta)
       .option(
         "--base-lr <x>",
         "learning rate at β = 100 (lr = base-lr·100/β)",
-        parseNumber,
+        parsePositive,
         d.baseLr,
       )
       .option(
         "--base-lambda <x>",
         "preservation weight at β = 100 (λ = base-lambda·β/100)",
-        parseNumber,
+        parseNonNegative,
         d.baseLambda,
       )
-      .option("--lr <x>", "learning rate (overrides the β-derived one)", parseNumber)
-      .option("--lambda <x>", "preservation weight λ (overrides the β-derived one)", parseNumber)
+      .option(
+        "--lambda <x>",
+        "preservation weight λ (overrides the β-derived one)",
+        parseNonNegative,
+      )
       .option(
         "--prompts <mode>",
         "empty: every pair on the empty prompt (the paper); prompted: each pair on its unsafe prompt, 20% dropped to empty (deviation, see README)",
         parsePromptMode,
         d.prompts,
-      )
-      .option("--steps <n>", "optimiser steps", parseInteger, d.steps)
-      .option(
-        "--batch-size <n>",
-        "pairs per step (and pure-noise rows for the preservation term)",
-        parseInteger,
-        d.batchSize,
-      )
-      .option("--seed <n>", "random seed", parseInteger, d.seed)
-      .option("--save-every <n>", "checkpoint every n steps", parseInteger, 50)
-      .option("--no-resume", "start from scratch even if a checkpoint exists")
-      .option("--skip-nonfinite", "roll back steps whose loss or gradient is NaN/Inf"),
+      ),
   ).action(async (o) => {
     await initEngine();
     const t0 = performance.now();
@@ -208,28 +226,37 @@ export function registerUnlearning(program: Command): void {
     console.log(
       `duo: ${pairs.length} pairs, β = ${o.beta}, lr = ${o.lr ?? hp.learningRate}, λ = ${o.lambda ?? hp.lambda}, prompts: ${o.prompts}`,
     );
-    const r = await trainDuo(model, pairs, {
-      outDir: o.out,
-      beta: o.beta,
-      baseLr: o.baseLr,
-      baseLambda: o.baseLambda,
-      learningRate: o.lr,
-      lambda: o.lambda,
-      prompts: o.prompts,
-      steps: o.steps,
-      batchSize: o.batchSize,
-      seed: o.seed,
-      saveEvery: o.saveEvery,
-      resume: o.resume,
-      onNonFinite: o.skipNonfinite ? "skip" : "stop",
-    });
-    writeFileAtomic(
-      join(o.out, "duo.json"),
-      `${JSON.stringify({ data, pairs: pairs.length, ...r, seconds: (performance.now() - t0) / 1000 }, null, 2)}\n`,
-    );
-    console.log(
-      `wrote ${o.out} (${r.status}, ${r.step} steps) in ${((performance.now() - t0) / 1000).toFixed(0)} s; ` +
-        `sample it with: prefopt diffusion sample --model ${o.out} --prompt "thick 7"`,
+    const f = trainingFlags(o);
+    await runTrainingCommand(
+      duoTrain,
+      o,
+      async () => {
+        const r = await trainDuo(model, pairs, {
+          outDir: f.out,
+          beta: o.beta,
+          baseLr: o.baseLr,
+          baseLambda: o.baseLambda,
+          learningRate: f.lr,
+          lambda: o.lambda,
+          prompts: o.prompts,
+          steps: f.steps,
+          batchSize: f.batchSize,
+          seed: f.seed,
+          saveEvery: f.saveEvery,
+          resume: f.resume,
+          onNonFinite: f.skipNonfinite ? "skip" : "stop",
+        });
+        writeFileAtomic(
+          join(o.out, "duo.json"),
+          `${JSON.stringify({ data, pairs: pairs.length, ...r, seconds: (performance.now() - t0) / 1000 }, null, 2)}\n`,
+        );
+        return r;
+      },
+      (r) =>
+        console.log(
+          `wrote ${o.out} (${r.status}, ${r.step} steps) in ${((performance.now() - t0) / 1000).toFixed(0)} s; ` +
+            `sample it with: prefopt diffusion sample --model ${o.out} --prompt "thick 7"`,
+        ),
     );
   });
 
@@ -308,26 +335,32 @@ export function registerUnlearning(program: Command): void {
     });
 
   const e = ESD_DEFAULTS;
+  const esd = program
+    .command("esd")
+    .description(
+      "ESD baseline: regress ε_θ(x_t, t, c) onto ε_ref(x_t, t) − η(ε_ref(x_t, t, c) − ε_ref(x_t, t)) for prompts c naming the concept " +
+        "(x_t: concept images noised to a uniform t). Without --data it makes DUO pairs and uses their unsafe images.",
+    );
+  addTrainingOptions(
+    esd,
+    {
+      out: "runs/esd",
+      steps: e.steps,
+      lr: e.learningRate,
+      batchSize: e.batchSize,
+      saveEvery: 50,
+      seed: e.seed,
+    },
+    { batchSize: "images per step" },
+  );
   pairOptions(
-    program
-      .command("esd")
-      .description(
-        "ESD baseline: regress ε_θ(x_t, t, c) onto ε_ref(x_t, t) − η(ε_ref(x_t, t, c) − ε_ref(x_t, t)) for prompts c naming the concept " +
-          "(x_t: concept images noised to a uniform t). Without --data it makes DUO pairs and uses their unsafe images.",
-      )
+    esd
       .option("--model <dir>", "the model to erase from (default: the bundled base model)")
       .option(
         "--data <file>",
         "image-pair JSONL whose rejected images and prompts show the concept",
       )
-      .option("--out <dir>", "output model directory", "runs/esd")
-      .option("--eta <x>", "negative-guidance strength η", parseNumber, e.eta)
-      .option("--lr <x>", "learning rate", parseNumber, e.learningRate)
-      .option("--steps <n>", "optimiser steps", parseInteger, e.steps)
-      .option("--batch-size <n>", "images per step", parseInteger, e.batchSize)
-      .option("--seed <n>", "random seed", parseInteger, e.seed)
-      .option("--save-every <n>", "checkpoint every n steps", parseInteger, 50)
-      .option("--no-resume", "start from scratch even if a checkpoint exists"),
+      .option("--eta <x>", "negative-guidance strength η", parseNonNegative, e.eta),
   ).action(async (o) => {
     await initEngine();
     const t0 = performance.now();
@@ -341,18 +374,25 @@ export function registerUnlearning(program: Command): void {
     }
     const { pairs } = readImagePairs(data);
     if (pairs.length === 0) throw new UserError(`${data}: no pairs to train on`);
-    const r = await trainEsd(model, pairs, {
-      outDir: o.out,
-      eta: o.eta,
-      learningRate: o.lr,
-      steps: o.steps,
-      batchSize: o.batchSize,
-      seed: o.seed,
-      saveEvery: o.saveEvery,
-      resume: o.resume,
-    });
-    console.log(
-      `wrote ${o.out} (${r.status}, ${r.step} steps) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    const f = trainingFlags(o);
+    await runTrainingCommand(
+      esd,
+      o,
+      () =>
+        trainEsd(model, pairs, {
+          outDir: f.out,
+          eta: o.eta,
+          learningRate: f.lr,
+          steps: f.steps,
+          batchSize: f.batchSize,
+          seed: f.seed,
+          saveEvery: f.saveEvery,
+          resume: f.resume,
+        }),
+      (r) =>
+        console.log(
+          `wrote ${o.out} (${r.status}, ${r.step} steps) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+        ),
     );
   });
 
