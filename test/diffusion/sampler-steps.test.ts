@@ -11,7 +11,13 @@ import {
   sampleLoop,
   samplerTimesteps,
 } from "../../src/models/diffusion/samplers.js";
-import { makeSchedule, type NoiseSchedule } from "../../src/models/diffusion/schedule.js";
+import {
+  alphaBarAt,
+  makeSchedule,
+  type NoiseSchedule,
+  qSample,
+  spacedTimesteps,
+} from "../../src/models/diffusion/schedule.js";
 import { assertClose, read, setup } from "../helpers.js";
 
 const N = 48;
@@ -179,5 +185,33 @@ describe("sampler steps against the papers' update rules", () => {
     });
     x.dispose();
     assert.deepEqual(seen, ["1/3", "2/3", "3/3"]);
+  });
+
+  it("schedule edges: T = 1, ᾱ_{−1} = 1, K capped at the start step, one shared coefficient pair", () => {
+    const one = makeSchedule("linear", 1);
+    assert.deepEqual(Array.from(one.betas), [1e-4]);
+    assert.deepEqual(Array.from(one.alphaBars), [1 - 1e-4]);
+    assert.equal(alphaBarAt(long, -1), 1);
+    assert.equal(alphaBarAt(long, 10), long.alphaBars[10]);
+    assert.deepEqual(spacedTimesteps(10, 20), [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    assert.deepEqual(spacedTimesteps(1000, 1, 500), [500]);
+    assert.deepEqual(spacedTimesteps(1000, 4, 2), [2, 1, 0]);
+    assert.throws(() => makeSchedule("quadratic" as "linear", 10));
+    // number coefficients apply to every element of a 2-D batch
+    const x = read(
+      qSample(
+        np.array([
+          [1, 2],
+          [3, 4],
+        ]),
+        np.array([
+          [1, 0],
+          [0, -1],
+        ]),
+        0.5,
+        2,
+      ),
+    );
+    assertClose(x, [2.5, 1, 1.5, 0], 1e-6);
   });
 });
