@@ -4,6 +4,7 @@ import { registerData } from "./data.js";
 import { registerDiffusion } from "./diffusion.js";
 import { registerEval } from "./eval.js";
 import { registerExperiment } from "./experiment.js";
+import { registerExport } from "./export.js";
 import { registerLM } from "./lm.js";
 import { registerPreference } from "./preference.js";
 import { registerStudio } from "./studio.js";
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerDiffusion(program);
   registerEval(program);
   registerExperiment(program);
+  registerExport(program);
   registerLM(program);
   registerPreference(program);
   registerStudio(program);
