@@ -61,11 +61,17 @@ export const AREAS = {
   lm: {
     mutate: [
       "src/models/lm/forward.ts",
+      "src/models/lm/block.ts",
       "src/models/lm/decode.ts",
       "src/models/lm/sampling.ts",
       "src/models/lm/logprobs.ts",
     ],
-    tests: ["test/lm-forward.test.ts", "test/lm-generate.test.ts", "test/lm-sampling.test.ts"],
+    tests: [
+      "test/lm-sampling.test.ts",
+      "test/lm-logprobs.test.ts",
+      "test/lm-forward.test.ts",
+      "test/lm-generate.test.ts",
+    ],
   },
 };
 
