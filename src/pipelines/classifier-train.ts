@@ -21,7 +21,7 @@ import {
 import { type AdamState, adamw } from "../train/optimizer.js";
 import { loopOptions, stripUndefined, type TrainRunOptions } from "../train/run-options.js";
 import { cosineWarmup } from "../train/schedules.js";
-import { runTraining } from "../train/trainer.js";
+import { paramsAndOpt, runTraining } from "../train/trainer.js";
 
 export const CLASSIFIER_TRAIN_DEFAULTS = {
   steps: 1200,
@@ -123,16 +123,12 @@ export async function runClassifierTrain(
       s.opt = out.opt;
       return { loss: (await out.loss.data())[0] };
     },
-    snapshot: (s) => ({ params: s.params, optState: s.opt, host: { rng: s.rng.state } }),
-    restore: (s, loaded) => {
-      disposeTree(s.params);
-      disposeTree(s.opt);
-      s.params = loaded.params as ClassifierParams;
-      s.opt = loaded.optState as AdamState<ClassifierParams>;
-      const host = loaded.host as { rng?: number } | undefined;
-      if (host?.rng !== undefined) s.rng.state = host.rng;
-      return s;
-    },
+    ...paramsAndOpt<State>({
+      save: (s) => ({ rng: s.rng.state }),
+      load(s, h) {
+        s.rng.state = (h as { rng: number }).rng;
+      },
+    }),
   });
   const model: DigitClassifier = { config, params: result.state.params };
   let accuracy = Number.NaN;

@@ -39,7 +39,7 @@ import {
 import { packPairs } from "../models/lm/pair-pack.js";
 import type { LMParams } from "../models/lm/params.js";
 import type { PreferenceLossType } from "../objectives/preference-loss.js";
-import { type AdamState, adamw, decayMatrices } from "../train/optimizer.js";
+import type { AdamState } from "../train/optimizer.js";
 import {
   cachedRefLogps,
   modelFingerprint,
@@ -47,6 +47,8 @@ import {
   refCacheKey,
 } from "../train/ref-logp-cache.js";
 import {
+  epochSteps,
+  linearAdamw,
   logged,
   loopOptions,
   runConfig,
@@ -54,8 +56,12 @@ import {
   stripUndefined,
   type TrainRunOptions,
 } from "../train/run-options.js";
-import { linearWarmupDecay } from "../train/schedules.js";
-import { readStepMetrics, runTraining, type TrainingResult } from "../train/trainer.js";
+import {
+  paramsAndOpt,
+  readStepMetrics,
+  runTraining,
+  type TrainingResult,
+} from "../train/trainer.js";
 import type { FamilyLossType } from "./dpo-family.js";
 import { dpoPairObjective, makeDpoStep } from "./dpo-step.js";
 import { chatTemplateOf } from "./lm-data.js";
@@ -224,18 +230,8 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   const refEval = refValues("eval");
 
   // optimiser and schedule
-  const perEpoch = Math.max(1, Math.floor(train.length / B));
-  const total = o.steps ?? Math.max(1, Math.round(o.epochs * perEpoch));
-  const opt = adamw({
-    learningRate: linearWarmupDecay({
-      peak: o.lr,
-      warmupSteps: Math.min(o.warmupSteps, total),
-      totalSteps: total,
-    }),
-    weightDecay: o.weightDecay,
-    maxGradNorm: o.maxGradNorm,
-    decayMask: decayMatrices,
-  });
+  const { perEpoch, total } = epochSteps(train.length, B, o);
+  const opt = linearAdamw(o, total);
   // with LoRA the trainable tree is the adapters; the base weights stay frozen
   const loraCfg: LoraConfig | undefined =
     opts.lora && opts.lora.rank > 0
@@ -342,14 +338,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
               );
             }
           : undefined,
-      snapshot: (s) => ({ params: s.params, optState: s.opt }),
-      restore(s, loaded) {
-        disposeTree(s.params as never);
-        disposeTree(s.opt as never);
-        s.params = loaded.params as Trainable;
-        s.opt = loaded.optState as AdamState<Trainable>;
-        return s;
-      },
+      ...paramsAndOpt<State>(),
     });
   } finally {
     trainStep.dispose();

@@ -32,7 +32,7 @@ import {
   type TrainRunOptions,
 } from "../train/run-options.js";
 import { cosineWarmup } from "../train/schedules.js";
-import { runTraining } from "../train/trainer.js";
+import { paramsAndOpt, runTraining } from "../train/trainer.js";
 
 export type PretrainOptions = TrainRunOptions & {
   /** Training sentences (default 30000) and held-out sentences (default 1000). */
@@ -217,23 +217,13 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainReport
       const loss = (await (lossA as np.Array).data())[0];
       return { loss, learning_rate: lr };
     },
-    snapshot: (st) => ({
-      params: st.params,
-      optState: st.opt,
-      host: { rng: st.rng, order: st.order },
+    // the data position: RNG state and the rest of the current shuffled order
+    ...paramsAndOpt<State>({
+      save: (st) => ({ rng: st.rng, order: st.order }),
+      load(st, h) {
+        ({ rng: st.rng, order: st.order } = h as { rng: number; order: number[] });
+      },
     }),
-    restore(st, loaded) {
-      disposeTree(st.params);
-      disposeTree(st.opt as unknown as LMParams);
-      st.params = loaded.params as LMParams;
-      st.opt = loaded.optState as typeof state;
-      const h = loaded.host as { rng: number; order: number[] } | undefined;
-      if (h) {
-        st.rng = h.rng;
-        st.order = h.order;
-      }
-      return st;
-    },
   });
   params = result.state.params;
   disposeTree(result.state.opt as unknown as LMParams);

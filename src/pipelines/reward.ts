@@ -33,8 +33,10 @@ import {
   rewardScores,
 } from "../models/lm/reward-model.js";
 import { bradleyTerryLoss } from "../objectives/bradley-terry.js";
-import { type AdamState, adamw, decayMatrices } from "../train/optimizer.js";
+import type { AdamState } from "../train/optimizer.js";
 import {
+  epochSteps,
+  linearAdamw,
   logged,
   loopOptions,
   runConfig,
@@ -42,8 +44,7 @@ import {
   stripUndefined,
   type TrainRunOptions,
 } from "../train/run-options.js";
-import { linearWarmupDecay } from "../train/schedules.js";
-import { readStepMetrics, runTraining } from "../train/trainer.js";
+import { paramsAndOpt, readStepMetrics, runTraining } from "../train/trainer.js";
 import { chatTemplateOf } from "./lm-data.js";
 
 export type RewardOptions = TrainRunOptions & {
@@ -179,18 +180,8 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
   const evalEx = split.eval;
   if (train.length === 0) throw new UserError(`${dataPath}: no training pairs`);
   const B = Math.min(o.batchSize, train.length);
-  const perEpoch = Math.max(1, Math.floor(train.length / B));
-  const total = o.steps ?? Math.max(1, Math.round(o.epochs * perEpoch));
-  const opt = adamw({
-    learningRate: linearWarmupDecay({
-      peak: o.lr,
-      warmupSteps: Math.min(o.warmupSteps, total),
-      totalSteps: total,
-    }),
-    weightDecay: o.weightDecay,
-    maxGradNorm: o.maxGradNorm,
-    decayMask: decayMatrices,
-  });
+  const { perEpoch, total } = epochSteps(train.length, B, o);
+  const opt = linearAdamw(o, total);
   const gamma = o.centerRewardsCoefficient;
   const objective = (
     p: RewardParams,
@@ -283,14 +274,7 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
             return m;
           }
         : undefined,
-    snapshot: (s) => ({ params: s.params, optState: s.opt }),
-    restore(s, loaded) {
-      disposeTree(s.params as never);
-      disposeTree(s.opt as never);
-      s.params = loaded.params as RewardParams;
-      s.opt = loaded.optState as AdamState<RewardParams>;
-      return s;
-    },
+    ...paramsAndOpt<State>(),
   });
   trainStep.dispose();
   const ev = res.lastEval ?? {};

@@ -45,7 +45,7 @@ import {
   type TrainRunOptions,
 } from "../train/run-options.js";
 import { constantSchedule } from "../train/schedules.js";
-import { readStepMetrics, runTraining } from "../train/trainer.js";
+import { paramsAndOpt, readStepMetrics, runTraining } from "../train/trainer.js";
 import { runReward } from "./reward.js";
 
 /** RLOO's batch is `promptsPerStep` prompts × `samplesPerPrompt` samples, at a constant learning rate. */
@@ -260,14 +260,7 @@ export async function runRlhf(opts: RlhfOptions): Promise<RlhfResult> {
             return { afinn: pe.reward, afinn_se: pe.rewardSE, kl: pe.kl, ref_afinn: refReward };
           }
         : undefined,
-    snapshot: (s) => ({ params: s.params, optState: s.opt }),
-    restore(s, loaded) {
-      disposeTree(s.params);
-      disposeTree(s.opt as never);
-      s.params = loaded.params as LMParams;
-      s.opt = loaded.optState as AdamState<LMParams>;
-      return s;
-    },
+    ...paramsAndOpt<State>(),
   });
   trainStep.dispose();
   const ev = res.lastEval;

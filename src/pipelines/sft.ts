@@ -25,7 +25,7 @@ import {
   type TrainRunOptions,
 } from "../train/run-options.js";
 import { linearWarmupDecay } from "../train/schedules.js";
-import { readStepMetrics, runTraining } from "../train/trainer.js";
+import { paramsAndOpt, readStepMetrics, runTraining } from "../train/trainer.js";
 
 export type SftOptions = TrainRunOptions & {
   /** Model directory to start from. */
@@ -181,23 +181,13 @@ export async function runSft(opts: SftOptions): Promise<SftResult> {
             return { loss: total / Math.max(1, n) };
           }
         : undefined,
-    snapshot: (s) => ({
-      params: s.params,
-      optState: s.opt,
-      host: { epoch: s.epoch, cursor: s.cursor },
+    // the data position: epoch and cursor into its shuffled order
+    ...paramsAndOpt<State>({
+      save: (s) => ({ epoch: s.epoch, cursor: s.cursor }),
+      load(s, h) {
+        ({ epoch: s.epoch, cursor: s.cursor } = h as { epoch: number; cursor: number });
+      },
     }),
-    restore(s, loaded) {
-      disposeTree(s.params);
-      disposeTree(s.opt as unknown as LMParams);
-      s.params = loaded.params as LMParams;
-      s.opt = loaded.optState as AdamState<LMParams>;
-      const h = loaded.host as { epoch: number; cursor: number } | undefined;
-      if (h) {
-        s.epoch = h.epoch;
-        s.cursor = h.cursor;
-      }
-      return s;
-    },
   });
   if (result.status === "completed") {
     const tuned = new CausalLM(c, result.state.params, tok);

@@ -3,6 +3,8 @@
  * flags are the same names in kebab case: `lr` is `--lr`, `saveEvery` is
  * `--save-every`), and how they become the shared loop's options.
  */
+import { type Adamw, adamw, decayMatrices } from "./optimizer.js";
+import { linearWarmupDecay } from "./schedules.js";
 import type { TrainingOptions } from "./trainer.js";
 
 export type TrainRunOptions = {
@@ -105,4 +107,38 @@ export function logged(rec: Record<string, unknown> | null): Record<string, numb
   for (const [k, v] of Object.entries(rec ?? {}))
     if (typeof v === "number" && k !== "step" && k !== "time" && k !== "epoch") out[k] = v;
   return out;
+}
+
+/**
+ * Batches per epoch of `n` examples in batches of `batchSize` (a partial last
+ * batch is dropped), and the run's steps: `steps`, else `epochs` passes (≥ 1).
+ */
+export function epochSteps(
+  n: number,
+  batchSize: number,
+  o: { steps?: number; epochs: number },
+): { perEpoch: number; total: number } {
+  const perEpoch = Math.max(1, Math.floor(n / batchSize));
+  return { perEpoch, total: o.steps ?? Math.max(1, Math.round(o.epochs * perEpoch)) };
+}
+
+/**
+ * TRL's default optimiser: AdamW at peak `lr` with linear warm-up over
+ * `warmupSteps` (at most `total`) then linear decay to 0 at `total`, weight
+ * decay on matrices only, gradients clipped to `maxGradNorm`.
+ */
+export function linearAdamw(
+  o: { lr: number; warmupSteps: number; weightDecay: number; maxGradNorm: number },
+  total: number,
+): Adamw {
+  return adamw({
+    learningRate: linearWarmupDecay({
+      peak: o.lr,
+      warmupSteps: Math.min(o.warmupSteps, total),
+      totalSteps: total,
+    }),
+    weightDecay: o.weightDecay,
+    maxGradNorm: o.maxGradNorm,
+    decayMask: decayMatrices,
+  });
 }

@@ -153,6 +153,28 @@ export async function readStepMetrics(r: {
   return m;
 }
 
+/**
+ * `snapshot` and `restore` for the common state `{params, opt}`: params and
+ * optimiser state checkpointed as they are, host state through `host` (what
+ * to save of a state, how to put it back). `restore` disposes the arrays it
+ * replaces.
+ */
+export function paramsAndOpt<S extends { params: unknown; opt: unknown }>(host?: {
+  save(s: S): unknown;
+  load(s: S, saved: unknown): void;
+}): Pick<TrainingOptions<S>, "snapshot" | "restore"> {
+  return {
+    snapshot: (s) => ({ params: s.params, optState: s.opt, host: host?.save(s) }),
+    restore(s, loaded) {
+      tree.dispose([s.params, s.opt] as tree.JsTree<np.Array>);
+      s.params = loaded.params as S["params"];
+      s.opt = loaded.optState as S["opt"];
+      if (loaded.host !== undefined) host?.load(s, loaded.host);
+      return s;
+    },
+  };
+}
+
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Runs (or resumes) a training loop; see `TrainingOptions`. */
