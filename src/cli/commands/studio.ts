@@ -27,10 +27,17 @@ export function registerStudio(program: Command): void {
   const studio = program
     .command("studio")
     .description(
-      "Serve the preference studio: label text or image pairs with the keyboard (saved at once in " +
-        "SQLite in --data), run blinded human evaluations of model A vs B with live win rates, train " +
-        "DPO on the labels and watch its curves. Binds to 127.0.0.1; any other --host requires the " +
-        "access token printed in the URL.",
+      "The preference studio: a web app to label text or image pairs with the keyboard, run blinded " +
+        "human evaluations of model A vs B with live win rates, train DPO on the labels and watch " +
+        "its curves. `prefopt studio [--data DIR] [--port N] [--host H]` serves it; import, " +
+        "generate and export work on its data directory from the shell.",
+    );
+
+  studio
+    .command("serve", { isDefault: true })
+    .description(
+      "Serve the studio (the default): labels are saved at once in SQLite in --data. Binds to " +
+        "127.0.0.1; any other --host requires the access token printed in the URL.",
     )
     .option("--data <dir>", "data directory (studio.db, images/, exports/, runs/)", DEFAULT_DATA)
     .option("--port <n>", "TCP port (0: any free port)", parsePort, 8470)
