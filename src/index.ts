@@ -170,6 +170,13 @@ export { type PretrainOptions, runPretrain } from "./pipelines/pretrain.js";
 export { type RewardOptions, runReward } from "./pipelines/reward.js";
 export { type RlhfOptions, runRlhf } from "./pipelines/rlhf.js";
 export { runSft, type SftOptions } from "./pipelines/sft.js";
+export {
+  type CurvesFigure,
+  type CurvesOptions,
+  curvesFigure,
+  runCurves,
+  writeCurves,
+} from "./report/curves.js";
 export { imageGrid, writeImageGrid } from "./report/image-grid.js";
 export {
   latestCheckpoint,
