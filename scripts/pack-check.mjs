@@ -8,7 +8,7 @@
 //   --keep    leave the temporary project (its path is printed)
 //   --matmul  also time a 1024³ matrix product in the consumer and in the checkout
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -140,6 +140,17 @@ for (const file of ["dpo.mjs", "dpo.cjs"]) {
     `${file}: dpoLoss = ${got.loss.toFixed(6)}, closed form ${meanExpected.toFixed(6)}`,
   );
 }
+
+// the engine a consumer runs is the checkout's: the vendored, patched files, byte for byte
+const engineDir = (base) => join(base, "vendor", "jax-js");
+const engineFiles = readdirSync(engineDir(root)).filter((f) => f.endsWith(".js"));
+const installed = join(consumer, "node_modules", "prefopt");
+check(
+  engineFiles.every((f) =>
+    readFileSync(join(engineDir(root), f)).equals(readFileSync(join(engineDir(installed), f))),
+  ),
+  `the installed engine is the checkout's patched engine (${engineFiles.length} files, byte-identical)`,
+);
 
 // 5. TypeScript consumers: tsc --strict --noUncheckedIndexedAccess, no skipLibCheck, Node16
 // resolution. A Node program (with @types/node, taken from this checkout as a Node project

@@ -12,7 +12,7 @@
  * ModelConfig / ScriptArguments fields.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { readJsonl } from "../data/jsonl.js";
 import { loadPreferenceJsonl, splitEval } from "../data/preference-data.js";
 import { writeFileAtomic } from "../engine/atomic.js";
@@ -170,7 +170,7 @@ export async function exportTrl(o: TrlExportOptions): Promise<TrlExport> {
 
   // the model: loaded (validated) and written back in HF layout, tokenizer files with it
   const lm = await CausalLM.load(o.model);
-  const out = resolve(o.out);
+  const out = o.out;
   const modelOut = join(out, "model");
   try {
     await lm.save(modelOut);
