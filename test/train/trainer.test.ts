@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { Interrupted } from "../../src/engine/errors.js";
 import { initEngine } from "../../src/engine/init.js";
 import { jit, numpy as np, valueAndGrad } from "../../src/engine/jax.js";
 import { refTree } from "../../src/engine/pytree.js";
@@ -283,6 +284,59 @@ describe("runTraining", () => {
     assert.deepEqual(again.lastEval, { eval_loss: 0.25 });
     const lines = readMetrics(join(dir, "metrics.jsonl"));
     assert.equal(lines.filter((l) => "eval_loss" in l).length, 1);
+  });
+
+  test("SIGINT: the step in flight finishes, a checkpoint is saved, Interrupted says how to continue", async () => {
+    const dir = join(root, "sigint");
+    await assert.rejects(
+      runTraining({
+        ...makeTask({ onStep: (i) => i === 3 && process.emit("SIGINT", "SIGINT") }),
+        outDir: dir,
+        totalSteps: 8,
+        verbose: false,
+      }),
+      (e: unknown) =>
+        e instanceof Interrupted &&
+        e.exitCode === 130 &&
+        e.message ===
+          `SIGINT: stopped at step 4/8, checkpoint saved in ${join(dir, "checkpoint-4")}; run the same command again to continue from it`,
+    );
+    assert.equal(latestCheckpoint(dir), join(dir, "checkpoint-4"));
+    assert.equal(process.listenerCount("SIGINT"), 0, "the handler is removed");
+    const r = await runTraining({ ...makeTask(), outDir: dir, totalSteps: 8, verbose: false });
+    assert.equal(r.startStep, 4);
+    assert.equal(r.status, "completed");
+  });
+
+  test("resume off deletes the checkpoints already there; the config is recorded", async () => {
+    const dir = join(root, "no-resume");
+    await runTraining({
+      ...makeTask(),
+      outDir: dir,
+      totalSteps: 6,
+      saveEvery: 2,
+      verbose: false,
+      config: { lr: 1 },
+    });
+    assert.deepEqual(
+      listCheckpoints(dir).map((c) => c.step),
+      [2, 4, 6],
+    );
+    const st = loadCheckpoint(join(dir, "checkpoint-6"), makeTask().init().params);
+    assert.deepEqual(st.trainerState.config, { lr: 1 });
+    const r = await runTraining({
+      ...makeTask(),
+      outDir: dir,
+      totalSteps: 3,
+      verbose: false,
+      resume: false,
+    });
+    assert.equal(r.startStep, 0);
+    // none of the earlier run's checkpoints is left to be taken for this run's latest
+    assert.deepEqual(
+      listCheckpoints(dir).map((c) => c.step),
+      [3],
+    );
   });
 
   test("incomplete checkpoint directories are ignored on resume", async () => {
