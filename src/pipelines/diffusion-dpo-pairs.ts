@@ -4,7 +4,9 @@
  * images from the model (seeded), let a pairwise judge compare every two of
  * them (a round robin), and keep (most wins, fewest wins) as (chosen,
  * rejected); a prompt whose two are tied head to head is dropped, as
- * Pick-a-Pic's ties are. The result is written as the image-pair JSONL that
+ * Pick-a-Pic's ties are. With `allPairs`, every decided comparison of the
+ * round robin is a pair (K(K−1)/2 per prompt at most, ties dropped): more
+ * pairs from the same samples, as Pick-a-Pic holds several per prompt. The result is written as the image-pair JSONL that
  * `loadImagePairs` reads (PNG paths relative to the file), plus a contact
  * sheet (chosen | rejected side by side, four pairs a row).
  */
@@ -48,13 +50,15 @@ export type PairGenerationOptions = GenerateOptions & {
   candidates?: number;
   /** Prompts per sampling batch (default 16, so 64 images with 4 candidates). */
   promptsPerBatch?: number;
+  /** Keep every decided comparison, not only best vs worst (default false). */
+  allPairs?: boolean;
   /** Called after each batch with prompts done and total. */
   onProgress?: (done: number, total: number) => void;
 };
 
 export type PairGenerationResult = {
   pairs: PixelPair[];
-  /** prompts dropped because their best and worst candidates tied */
+  /** comparisons dropped as ties (prompts whose best and worst tied, without `allPairs`) */
   ties: number;
 };
 
@@ -99,6 +103,18 @@ export async function generateImagePairs(
       wins[j][v] += 1 - o;
       head.set(`${j}:${u}:${v}`, o);
     });
+    if (opts.allPairs) {
+      out.forEach((o, k) => {
+        const [j, u, v] = idx[k];
+        if (o === 0.5) ties++;
+        else {
+          const [c, r] = o === 1 ? [u, v] : [v, u];
+          pairs.push({ prompt: batch[j], chosen: img(j * K + c), rejected: img(j * K + r) });
+        }
+      });
+      opts.onProgress?.(Math.min(s + per, prompts.length), prompts.length);
+      continue;
+    }
     batch.forEach((p, j) => {
       let best = 0;
       let worst = 0;

@@ -295,6 +295,15 @@ describe("image pairs", () => {
     });
     assert.equal(r.pairs.length + r.ties, 2);
     for (const p of r.pairs) assert.ok(ink(p.chosen) > ink(p.rejected));
+    // every decided comparison of the round robin: K(K−1)/2 per prompt, ties dropped
+    const all = await generateImagePairs(model, ["a 1", "a thick 2"], judge, {
+      candidates: 3,
+      steps: 2,
+      method: "ddim",
+      allPairs: true,
+    });
+    assert.equal(all.pairs.length + all.ties, 6);
+    for (const p of all.pairs) assert.ok(ink(p.chosen) > ink(p.rejected));
     const file = join(tmp, "gen", "pairs.jsonl");
     writeImagePairs(file, r.pairs);
     const back = loadImagePairs(file);

@@ -132,12 +132,13 @@ async function makePairs(
   model: DiffusionModel,
   prompts: string[],
   judge: ImageJudge,
-  o: { candidates: number; seed: number; steps: number; guidance: number },
+  o: { candidates: number; seed: number; steps: number; guidance: number; allPairs?: boolean },
 ): Promise<{ pairs: PixelPair[]; ties: number }> {
   const bar = new ProgressBar({ total: prompts.length, label: "pairs" });
   try {
     return await generateImagePairs(model, prompts, judge, {
       candidates: o.candidates,
+      allPairs: o.allPairs,
       seed: o.seed,
       steps: o.steps,
       guidance: o.guidance,
@@ -161,6 +162,10 @@ function pairOptions(cmd: Command): Command {
       "images drawn per prompt; the judge's best and worst become a pair",
       parseInteger,
       4,
+    )
+    .option(
+      "--all-pairs",
+      "keep every decided comparison among a prompt's candidates, not only best vs worst",
     )
     .option(
       "--question <q>",
@@ -198,6 +203,7 @@ export function registerDiffusionPreference(diffusion: Command): void {
     const judge = makeJudges(o, o.question)[o.question as Question];
     const r = await makePairs(model, prompts, judge, {
       candidates: o.candidates,
+      allPairs: o.allPairs,
       seed: o.seed,
       steps: o.sampleSteps,
       guidance: o.guidance,
@@ -292,6 +298,7 @@ export function registerDiffusionPreference(diffusion: Command): void {
         const judge = makeJudges(o, o.question)[o.question as Question];
         const r = await makePairs(model, prompts, judge, {
           candidates: o.candidates,
+          allPairs: o.allPairs,
           seed: o.seed,
           steps: o.sampleSteps,
           guidance: o.guidance,
