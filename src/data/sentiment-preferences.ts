@@ -184,6 +184,8 @@ export type PolicyEvaluation = {
   rewardSE: number;
   /** sequence-level KL(π ‖ π_ref) estimated on the samples */
   kl: number;
+  /** the KL estimate of each prompt's samples (aligned with `samples`), for paired comparisons */
+  klPerPrompt: number[];
   samples: ScoredSamples[];
 };
 
@@ -224,5 +226,12 @@ export async function evaluatePolicy(
   const variance = rewards.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, n - 1);
   let kl = 0;
   for (let i = 0; i < n; i++) kl += lp[i] - lq[i];
-  return { reward: mean, rewardSE: Math.sqrt(variance / n), kl: kl / n, samples };
+  const klPerPrompt: number[] = [];
+  let row = 0;
+  for (const sm of samples) {
+    let k = 0;
+    for (let j = 0; j < sm.ids.length; j++, row++) k += lp[row] - lq[row];
+    klPerPrompt.push(k / Math.max(1, sm.ids.length));
+  }
+  return { reward: mean, rewardSE: Math.sqrt(variance / n), kl: kl / n, klPerPrompt, samples };
 }

@@ -8,7 +8,13 @@
  * are each placed on the reward–KL frontier: mean AFINN reward of samples on
  * held-out prompts against KL(π ‖ π_SFT) estimated on those samples
  * (best-of-N: the analytic log N − (N−1)/N). Also reports each policy's win
- * rate against the SFT model under the AFINN judge. Each sub-run keeps its
+ * rate against the SFT model under the AFINN judge. Beside them the exact
+ * optimum π* = π_ref·e^{r/β}/Z under the true reward, estimated by
+ * reweighting reference samples on the same held-out prompts
+ * (src/eval/optimum-frontier.ts), and each method's efficiency: its reward
+ * gain over the SFT model ÷ π*'s gain at the same KL, with a 95% interval
+ * paired by prompt. The default preset adds SimPO, ORPO and KTO on the same
+ * pairs and iterative DPO on pairs of its own. Each sub-run keeps its
  * directory under `out`, so an interrupted experiment resumes where it stopped.
  * An experiment composes pipelines, evaluation and report (DESIGN §3 layer 9).
  */
@@ -25,15 +31,20 @@ import { initEngine } from "../engine/init.js";
 import { type FrontierPoint, frontierPlot, frontierTable } from "../eval/frontier.js";
 import { afinnJudge } from "../eval/judges.js";
 import { modelWinRate, sampleTexts } from "../eval/model-win-rate.js";
+import type { PerPromptMeasure } from "../eval/optimum-frontier.js";
+import { referenceSamples } from "../eval/reference-samples.js";
 import { winRate } from "../eval/win-rate.js";
 import { defaultModelDir } from "../models/default-model.js";
 import { CausalLM } from "../models/lm/causal-lm.js";
 import { RewardModel } from "../models/lm/reward-model.js";
 import { runDpo } from "../pipelines/dpo.js";
+import type { FamilyLossType } from "../pipelines/dpo-family.js";
+import { runIterativeDpo } from "../pipelines/iterative-dpo.js";
 import { runReward } from "../pipelines/reward.js";
 import { runRlhf } from "../pipelines/rlhf.js";
 import { runSft } from "../pipelines/sft.js";
 import { svgToPng } from "../report/svg-to-png.js";
+import { optimumReport } from "./optimum-report.js";
 
 export type ExperimentPreset = {
   prompts: number;
@@ -50,6 +61,13 @@ export type ExperimentPreset = {
   evalPrompts: number;
   evalSamples: number;
   maxNewTokens: number;
+  /** reference samples per held-out prompt behind the π* estimate */
+  optimumSamples: number;
+  /** DPO-family members trained on the same pairs, each with its β (ORPO: λ) */
+  family: { type: FamilyLossType; beta: number }[];
+  /** iterative DPO: rounds (0: off) and β per round */
+  iterativeRounds: number;
+  iterativeBeta: number;
 };
 
 export const EXPERIMENT_PRESETS: Record<"quick" | "default", ExperimentPreset> = {
@@ -68,6 +86,10 @@ export const EXPERIMENT_PRESETS: Record<"quick" | "default", ExperimentPreset> =
     evalPrompts: 32,
     evalSamples: 4,
     maxNewTokens: 16,
+    optimumSamples: 64,
+    family: [],
+    iterativeRounds: 0,
+    iterativeBeta: 2,
   },
   default: {
     prompts: 128,
@@ -84,6 +106,14 @@ export const EXPERIMENT_PRESETS: Record<"quick" | "default", ExperimentPreset> =
     evalPrompts: 48,
     evalSamples: 4,
     maxNewTokens: 16,
+    optimumSamples: 256,
+    family: [
+      { type: "simpo", beta: 2 },
+      { type: "orpo", beta: 0.1 },
+      { type: "kto", beta: 1 },
+    ],
+    iterativeRounds: 2,
+    iterativeBeta: 2,
   },
 };
 
@@ -101,7 +131,9 @@ export type ExperimentResult = {
   sftReward: number;
   pairs: number;
   seconds: number;
-  files: { plot: string; png: string; table: string; json: string };
+  /** the π* estimate's report (sample count, convergence, bias) */
+  optimum: string;
+  files: { plot: string; png: string; table: string; json: string; optimum: string };
 };
 
 /** Runs the experiment; see the module doc. */
@@ -123,6 +155,8 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
   const held = sentimentPrompts(o.evalPrompts, 999_001 + seed);
   const judge = afinnJudge();
   const points: FrontierPoint[] = [];
+  // each evaluated policy's per-prompt means, for efficiency intervals paired with π* by prompt
+  const perPrompt = new Map<FrontierPoint, PerPromptMeasure>();
   const quiet = true;
   const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
     const t = Date.now();
@@ -169,6 +203,10 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
       seconds,
     };
     points.push(p);
+    perPrompt.set(p, {
+      reward: e.samples.map((x) => x.rewards.reduce((a, b) => a + b, 0) / x.rewards.length),
+      kl: e.klPerPrompt,
+    });
     log(
       `experiment: ${method} ${setting}: reward ${p.reward.toFixed(2)}, KL ${p.kl.toFixed(2)}, win rate vs SFT ${(100 * w.rate).toFixed(0)}% (${seconds.toFixed(0)} s)`,
     );
@@ -216,6 +254,54 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
       secs = r.seconds;
     }
     await evalDir("DPO", `β=${beta}`, dir, secs);
+  }
+
+  // 3b. the rest of the DPO family on the same pairs, and iterative DPO on pairs of its own
+  for (const f of o.family) {
+    const dir = join(out, `${f.type}-beta-${f.beta}`);
+    let secs = cached(dir, "dpo_result.json");
+    if (secs === null) {
+      const r = await runDpo({
+        model: modelDir,
+        data: prefPath,
+        out: dir,
+        beta: f.beta,
+        lossType: f.type,
+        epochs: o.dpoEpochs,
+        lr: o.dpoLearningRate,
+        seed,
+        quiet,
+        log: () => {},
+      });
+      secs = r.seconds;
+    }
+    const name = { simpo: "SimPO", orpo: "ORPO", kto: "KTO" }[f.type];
+    await evalDir(name, `${f.type === "orpo" ? "λ" : "β"}=${f.beta}`, dir, secs);
+  }
+  if (o.iterativeRounds > 0) {
+    const dir = join(out, `iterative-dpo-beta-${o.iterativeBeta}`);
+    const last = join(dir, `round-${o.iterativeRounds}`);
+    let secs = cached(dir, "iterative_dpo.json");
+    if (secs === null || !existsSync(join(last, "model.safetensors"))) {
+      const r = await runIterativeDpo({
+        model: modelDir,
+        out: dir,
+        rounds: o.iterativeRounds,
+        beta: o.iterativeBeta,
+        numPrompts: o.prompts,
+        samplesPerPrompt: o.samplesPerPrompt,
+        maxNewTokens: o.maxNewTokens,
+        epochs: o.dpoEpochs,
+        lr: o.dpoLearningRate,
+        seed,
+        quiet,
+        log: () => {},
+      });
+      secs = r.seconds;
+      writeJsonAtomic(join(dir, "iterative_dpo.json"), { seconds: secs });
+    }
+    const rounds = `${o.iterativeRounds} round${o.iterativeRounds === 1 ? "" : "s"}`;
+    await evalDir("Iterative DPO", `${rounds}, β=${o.iterativeBeta}`, last, secs);
   }
 
   // 4. preferred-FT: SFT on the chosen completions
@@ -329,7 +415,29 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
     }
   }
   rm.dispose();
+
+  // 6. the exact optimum under the true reward, from reference samples on the held-out prompts
+  const refSamples = await referenceSamples(sftModel, held, {
+    n: o.optimumSamples,
+    maxNewTokens: o.maxNewTokens,
+    seed: seed + 4242,
+    cachePath: join(out, "reference-samples.json"),
+    onProgress: (d, t) => log(`experiment: π* reference samples, ${d}/${t} prompts`),
+  });
   sftModel.dispose();
+  const optimum = optimumReport(
+    refSamples.rewards,
+    points.map((p) => Object.assign(p, { perPrompt: perPrompt.get(p) })),
+    { seconds: refSamples.seconds },
+  );
+  for (const p of points) delete (p as { perPrompt?: unknown }).perPrompt;
+  points.push(...optimum.points);
+  for (const p of points) {
+    if (p.efficiency !== undefined)
+      log(
+        `experiment: ${p.method} ${p.setting}: efficiency vs π* ${p.efficiency.toFixed(2)} (${(p.efficiencyLo ?? Number.NaN).toFixed(2)}–${(p.efficiencyHi ?? Number.NaN).toFixed(2)})`,
+      );
+  }
 
   const table = frontierTable(points);
   const svg = frontierPlot(points, "Sentiment world: reward–KL frontier");
@@ -338,16 +446,19 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
     png: join(out, "frontier.png"),
     table: join(out, "frontier.md"),
     json: join(out, "results.json"),
+    optimum: join(out, "optimum.md"),
   };
   writeFileSync(files.plot, svg);
   writeFileSync(files.png, svgToPng(svg, 2));
   writeFileSync(files.table, `${table}\n`);
+  writeFileSync(files.optimum, `${optimum.markdown}\n`);
   const result: ExperimentResult = {
     points,
     table,
     sftReward: points[0].reward,
     pairs: prefs.length,
     seconds: (Date.now() - t0) / 1000,
+    optimum: optimum.markdown,
     files,
   };
   writeJsonAtomic(files.json, { ...result, preset: opts.preset ?? "default", options: o });

@@ -19,8 +19,10 @@ export function registerExperiment(program: Command): void {
   ex.command("sentiment")
     .description(
       "SFT model → 4 samples per prompt → Bradley–Terry preferences of the AFINN reward → DPO (β sweep), " +
-        "RLHF (reward model + RLOO, KL sweep), preferred-FT, best-of-N → the reward–KL frontier " +
-        "(plot + table) and win rates against the SFT model. --quick: a 2–3 minute version.",
+        "RLHF (reward model + RLOO, KL sweep), preferred-FT, best-of-N (and, by default, SimPO, ORPO, KTO and " +
+        "iterative DPO) → the reward–KL frontier (plot + table) beside the exact optimum π* = π_ref·e^{r/β}/Z " +
+        "under the true reward (estimated from reference samples), each method's efficiency (its reward gain " +
+        "over the SFT model ÷ π*'s gain at the same KL) and win rates against the SFT model. --quick: a few-minute version.",
     )
     .option("--model <dir>", "the SFT model (default: the bundled text model)")
     .option("--out <dir>", "output directory (sub-runs resume from it)", "runs/sentiment")
@@ -30,6 +32,11 @@ export function registerExperiment(program: Command): void {
     .option("--best-of <list>", "best-of-N values", parseList)
     .option("--num-prompts <n>", "training prompts", parseCount)
     .option("--eval-prompts <n>", "held-out prompts", parseCount)
+    .option(
+      "--optimum-samples <n>",
+      "reference samples per held-out prompt for the π* estimate (quick 64, default 256)",
+      parseCount,
+    )
     .option("--seed <n>", "random seed", parseNonNegativeInt, 0)
     .option("--json", "print the result as one JSON object")
     .action(async (o) => {
@@ -42,6 +49,7 @@ export function registerExperiment(program: Command): void {
         bestOfN: o.bestOf,
         prompts: o.numPrompts,
         evalPrompts: o.evalPrompts,
+        optimumSamples: o.optimumSamples,
         seed: o.seed,
       });
       if (o.json) {
@@ -52,7 +60,10 @@ export function registerExperiment(program: Command): void {
         `\n${r.pairs} preference pairs; SFT mean AFINN reward ${r.sftReward.toFixed(2)}\n`,
       );
       console.log(r.table);
-      console.log(`\nfrontier: ${r.files.png} (${r.files.plot}), table: ${r.files.table}`);
+      console.log(`\n${r.optimum}`);
+      console.log(
+        `\nfrontier: ${r.files.png} (${r.files.plot}), table: ${r.files.table}, π*: ${r.files.optimum}`,
+      );
       console.log(`total ${r.seconds.toFixed(0)} s`);
     });
 }
