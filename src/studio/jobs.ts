@@ -17,7 +17,13 @@ import type { RunRow, Store } from "./store.js";
 
 const BIN = fileURLToPath(new URL("../../bin/prefopt.js", import.meta.url));
 
-export type TrainRequest = { steps: number; beta: number; batchSize: number; lr?: number };
+export type TrainRequest = {
+  kind?: "dpo" | "diffusion-dpo";
+  steps: number;
+  batchSize: number;
+  beta?: number;
+  lr?: number;
+};
 
 export type RunView = RunRow & { log: string };
 
@@ -57,19 +63,32 @@ function spawnRun(
   return { ...row, pid: child.pid ?? null, exit_code: null, ended_at: null };
 }
 
-/** Exports the text labels and starts `prefopt dpo` on them; returns the run. */
-export function startDpo(store: Store, req: TrainRequest): RunRow {
-  const id = `dpo-${stamp()}-${Math.random().toString(36).slice(2, 6)}`;
+/**
+ * The CLI arguments of a training run on an export: `prefopt dpo` for text
+ * pairs, `prefopt diffusion dpo` for image pairs; β and the learning rate are
+ * the command's defaults unless given.
+ */
+export function trainArgs(req: TrainRequest, data: string, out: string): string[] {
+  const cmd = req.kind === "diffusion-dpo" ? ["diffusion", "dpo"] : ["dpo"];
+  const args = [...cmd, "--data", data, "--out", out, "--steps", String(req.steps)];
+  args.push("--batch-size", String(req.batchSize));
+  if (req.beta !== undefined) args.push("--beta", String(req.beta));
+  if (req.lr !== undefined) args.push("--lr", String(req.lr));
+  return args;
+}
+
+/** Exports the labels (text, or images for Diffusion-DPO) and starts the training run on them. */
+export function startTraining(store: Store, req: TrainRequest): RunRow {
+  const kind = req.kind ?? "dpo";
+  const id = `${kind}-${stamp()}-${Math.random().toString(36).slice(2, 6)}`;
   const dir = join(store.dataDir, "runs", id);
   const data = join(store.dataDir, "exports", `${id}.jsonl`);
-  const summary = exportFile(store, "text", data);
+  const media = kind === "diffusion-dpo" ? "image" : "text";
+  const summary = exportFile(store, media, data);
   if (summary.rows < 2) {
-    throw new UserError(`only ${summary.rows} labeled text pair(s); label at least 2 to train`);
+    throw new UserError(`only ${summary.rows} labeled ${media} pair(s); label at least 2 to train`);
   }
-  const args = ["dpo", "--data", data, "--out", dir, "--steps", String(req.steps)];
-  args.push("--beta", String(req.beta), "--batch-size", String(req.batchSize));
-  if (req.lr !== undefined) args.push("--lr", String(req.lr));
-  return spawnRun(store, { id, kind: "dpo", dir, data, args });
+  return spawnRun(store, { id, kind, dir, data, args: trainArgs({ ...req, kind }, data, dir) });
 }
 
 export type GenerateJob = {

@@ -16,7 +16,7 @@ import { readMetrics } from "../train/metrics.js";
 import { type AccessPolicy, refusal } from "./access.js";
 import { exportText } from "./export.js";
 import { IMAGE_NAME, importJsonl } from "./import.js";
-import { startDpo, startGenerate, viewRun } from "./jobs.js";
+import { startGenerate, startTraining, type TrainRequest, viewRun } from "./jobs.js";
 import { resolveInside } from "./safe-path.js";
 import type { Media, Store, Task } from "./store.js";
 import { majorityPairs, questionResults } from "./tally.js";
@@ -294,18 +294,19 @@ export async function createStudioServer(opts: StudioServerOptions): Promise<Fas
   });
 
   // --- training runs and reports
-  app.post<{ Body: { steps: number; beta: number; batchSize: number; lr?: number } }>(
+  app.post<{ Body: TrainRequest }>(
     "/api/train",
     {
       bodyLimit: 4096,
       schema: {
         body: {
           type: "object",
-          required: ["steps", "beta", "batchSize"],
+          required: ["steps", "batchSize"],
           additionalProperties: false,
           properties: {
+            kind: { type: "string", enum: ["dpo", "diffusion-dpo"] },
             steps: { type: "integer", minimum: 1, maximum: 100000 },
-            beta: { type: "number", exclusiveMinimum: 0, maximum: 100 },
+            beta: { type: "number", exclusiveMinimum: 0, maximum: 100000 },
             batchSize: { type: "integer", minimum: 1, maximum: 1024 },
             lr: { type: "number", exclusiveMinimum: 0, maximum: 1 },
           },
@@ -313,7 +314,7 @@ export async function createStudioServer(opts: StudioServerOptions): Promise<Fas
       },
     },
     (req) => {
-      return { run: viewRun(store, startDpo(store, req.body)) };
+      return { run: viewRun(store, startTraining(store, req.body)) };
     },
   );
 

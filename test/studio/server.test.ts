@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { importJsonl } from "../../src/studio/import.js";
+import { trainArgs } from "../../src/studio/jobs.js";
 import { type RunningStudio, serveStudio } from "../../src/studio/serve.js";
 import { createStudioServer } from "../../src/studio/server.js";
 import { Store } from "../../src/studio/store.js";
@@ -228,6 +229,9 @@ describe("studio server", { skip: NO_SQLITE }, () => {
       assert.match(r.json().error, msg);
       assert.ok(!r.json().error.includes("\n"));
     }
+    const img = await post("/api/train", { kind: "diffusion-dpo", steps: 1, batchSize: 2 });
+    assert.equal(img.statusCode, 400);
+    assert.match(img.json().error, /no image pair has a majority label yet/);
     const gen = await post("/api/generate", { task: "eval", run: "dpo-nope" });
     assert.equal(gen.statusCode, 400);
     assert.equal(gen.json().error, 'run: "dpo-nope" is not a finished DPO run of this studio');
@@ -240,6 +244,45 @@ describe("studio server", { skip: NO_SQLITE }, () => {
       payload: "assignment=1",
     });
     assert.equal(form.statusCode, 415);
+  });
+});
+
+describe("training arguments", () => {
+  it("text pairs train with prefopt dpo, image pairs with prefopt diffusion dpo; β only when given", () => {
+    assert.deepEqual(trainArgs({ steps: 3, batchSize: 2 }, "d.jsonl", "out"), [
+      "dpo",
+      "--data",
+      "d.jsonl",
+      "--out",
+      "out",
+      "--steps",
+      "3",
+      "--batch-size",
+      "2",
+    ]);
+    assert.deepEqual(
+      trainArgs(
+        { kind: "diffusion-dpo", steps: 1, batchSize: 4, beta: 2500, lr: 1e-5 },
+        "i.jsonl",
+        "o",
+      ),
+      [
+        "diffusion",
+        "dpo",
+        "--data",
+        "i.jsonl",
+        "--out",
+        "o",
+        "--steps",
+        "1",
+        "--batch-size",
+        "4",
+        "--beta",
+        "2500",
+        "--lr",
+        "0.00001",
+      ],
+    );
   });
 });
 

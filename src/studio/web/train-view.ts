@@ -14,7 +14,8 @@ export function TrainView() {
   const [sel, setSel] = useState("");
   const [rows, setRows] = useState<MetricsRow[]>([]);
   const [steps, setSteps] = useState("20");
-  const [beta, setBeta] = useState("0.1");
+  const [kind, setKind] = useState("dpo");
+  const [beta, setBeta] = useState("");
   const [batch, setBatch] = useState("4");
   const [error, setError] = useState("");
   useEffect(() => {
@@ -48,9 +49,10 @@ export function TrainView() {
     setError("");
     try {
       const r = await api<{ run: Run }>("/api/train", {
+        kind,
         steps: Number(steps),
-        beta: Number(beta),
         batchSize: Number(batch),
+        ...(beta.trim() ? { beta: Number(beta) } : {}),
       });
       setSel(r.run.id);
       setRows([]);
@@ -75,7 +77,17 @@ export function TrainView() {
     h(
       "form",
       { onSubmit: start },
-      h("h3", null, "Train DPO on the labels collected so far"),
+      h("h3", null, "Train on the labels collected so far"),
+      h(
+        "select",
+        { value: kind, onChange: (e: Event) => setKind((e.target as HTMLSelectElement).value) },
+        h("option", { value: "dpo" }, "DPO on the text pairs (prefopt dpo)"),
+        h(
+          "option",
+          { value: "diffusion-dpo" },
+          "Diffusion-DPO on the image pairs (prefopt diffusion dpo)",
+        ),
+      ),
       h(
         "label",
         null,
@@ -86,7 +98,14 @@ export function TrainView() {
         "label",
         null,
         "β ",
-        h("input", { type: "number", step: "any", min: 0, value: beta, onInput: val(setBeta) }),
+        h("input", {
+          type: "number",
+          step: "any",
+          min: 0,
+          value: beta,
+          placeholder: "default",
+          onInput: val(setBeta),
+        }),
       ),
       h(
         "label",
@@ -94,7 +113,7 @@ export function TrainView() {
         "batch ",
         h("input", { type: "number", min: 1, value: batch, onInput: val(setBatch) }),
       ),
-      h("button", { type: "submit" }, "Start prefopt dpo"),
+      h("button", { type: "submit" }, "Start"),
       error ? h("p", { class: "error", role: "alert" }, error) : null,
     ),
     runs.length
