@@ -12,6 +12,7 @@ export {
   parseCaption,
 } from "./data/captions.js";
 export { measureSet, sampleCaptionedBatch } from "./data/digit-captions.js";
+export { type ImagePair, loadImagePairs, readImagePairs } from "./data/image-pairs.js";
 export { type DigitImages, loadMnist, loadMnistSplit } from "./data/mnist.js";
 export { movieReviewCorpus, reviewSentence } from "./data/movie-reviews.js";
 export {
@@ -73,8 +74,25 @@ export {
   toHost,
   writeSafetensors,
 } from "./engine/safetensors.js";
+export {
+  compareDiffusionModels,
+  type DiffusionCompareResult,
+  heldOutPrompts,
+  sideBySide,
+} from "./eval/diffusion-compare.js";
 export { evaluatePromptFollowing, heldOutCombos } from "./eval/diffusion-eval.js";
 export { type FrontierPoint, frontierPlot, frontierTable } from "./eval/frontier.js";
+export {
+  digitWorldJudges,
+  digitWorldScores,
+  type ImageJudge,
+  type ImageScore,
+  QUESTION_TEXT,
+  type Question,
+  scoreJudge,
+  strayInk,
+} from "./eval/image-judge.js";
+export { imageDataUrl, type VisionJudgeOptions, visionJudge } from "./eval/image-judge-llm.js";
 export { afinnJudge, type Judge, rewardModelJudge, scalarJudge } from "./eval/judges.js";
 export { type LLMJudgeOptions, llmJudge, pairwisePrompt } from "./eval/llm-judge.js";
 export { modelWinRate } from "./eval/model-win-rate.js";
@@ -164,6 +182,27 @@ export { klDivergence, klOptimum, klRegularisedObjective } from "./objectives/op
 export { type PreferenceLossType, preferenceLoss } from "./objectives/preference-loss.js";
 export { klPenalisedRewards, rlooAdvantages, rlooLoss } from "./objectives/rloo.js";
 export { runClassifierTrain } from "./pipelines/classifier-train.js";
+export {
+  DIFFUSION_DPO_DEFAULTS,
+  type DiffusionDpoTrainOptions,
+  runDiffusionDpo,
+  UNET_LORA_TARGETS,
+} from "./pipelines/diffusion-dpo.js";
+export {
+  generateImagePairs,
+  type PixelPair,
+  trainingPrompts,
+  writeImagePairs,
+} from "./pipelines/diffusion-dpo-pairs.js";
+export {
+  type DiffusionDpoBatch,
+  diffusionDpoBatch,
+  diffusionDpoBatchFromHost,
+  diffusionDpoNoised,
+  diffusionDpoObjective,
+  makeDiffusionDpoStep,
+  makeDiffusionSftStep,
+} from "./pipelines/diffusion-dpo-step.js";
 export { type DiffusionTrainOptions, runDiffusionTrain } from "./pipelines/diffusion-train.js";
 export { type DpoOptions, runDpo } from "./pipelines/dpo.js";
 export { type PretrainOptions, runPretrain } from "./pipelines/pretrain.js";
@@ -195,7 +234,7 @@ export {
 } from "./train/optimizer.js";
 export { ProgressBar } from "./train/progress.js";
 export { cachedRefLogps, refCacheKey } from "./train/ref-logp-cache.js";
-export { type TrainRunOptions } from "./train/run-options.js";
+export type { TrainRunOptions } from "./train/run-options.js";
 export {
   constantSchedule,
   cosineWarmup,
