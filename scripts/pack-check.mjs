@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 
 const root = resolve(import.meta.dirname, "..");
 const keep = process.argv.includes("--keep");
@@ -226,20 +227,19 @@ writeFileSync(
   join(consumer, "web.mjs"),
   'import { CausalLM, DpoStepper, dpoLoss, np } from "prefopt";\nconsole.log(CausalLM, DpoStepper, dpoLoss, np);\n',
 );
-run(
-  process.execPath,
-  [
-    join(root, "node_modules/esbuild/bin/esbuild"),
-    "web.mjs",
-    "--bundle",
-    "--platform=browser",
-    "--format=esm",
-    "--outfile=web.bundle.js",
-    "--metafile=web.meta.json",
-    "--log-level=warning",
-  ],
-  consumer,
-);
+console.log("\n$ esbuild web.mjs --bundle --platform=browser --format=esm");
+const esbuild = await import(pathToFileURL(join(root, "node_modules/esbuild/lib/main.js")).href);
+const bundled = await esbuild.build({
+  absWorkingDir: consumer,
+  entryPoints: ["web.mjs"],
+  bundle: true,
+  platform: "browser",
+  format: "esm",
+  outfile: "web.bundle.js",
+  metafile: true,
+  logLevel: "warning",
+});
+writeFileSync(join(consumer, "web.meta.json"), JSON.stringify(bundled.metafile));
 const inputs = Object.keys(
   JSON.parse(readFileSync(join(consumer, "web.meta.json"), "utf8")).inputs,
 );
@@ -249,48 +249,49 @@ check(
   `esbuild --platform=browser bundles prefopt's browser entry with no Node built-in (${inputs.length} modules)`,
 );
 
-// 7. optional: a 1024³ matrix product, the installed package against the checkout
+// 7. optional: a 1024³ matrix product, the installed package against the checkout. One process
+// holds both copies (the consumer's dist/ and this checkout's src/ through tsx) and alternates
+// between them, so the machine's load falls on both alike.
 if (matmul) {
-  const bench = (imp) => `${imp}
-await initEngine();
-const n = 1024;
-const a = np.array(Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5), { shape: [n, n] });
-const b = np.array(Float32Array.from({ length: n * n }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5), { shape: [n, n] });
-const times = [];
-for (let i = 0; i < 12; i++) {
-  const t0 = performance.now();
-  const c = np.matmul(a.ref, b.ref);
-  await c.data();
-  times.push(performance.now() - t0);
-}
-times.splice(0, 2);
-times.sort((x, y) => x - y);
-console.log(JSON.stringify({ median: times[times.length >> 1], best: times[0] }));
-process.exit(0);
-`;
-  writeFileSync(join(consumer, "matmul.mjs"), bench('import { initEngine, np } from "prefopt";'));
-  mkdirSync(join(root, "runs"), { recursive: true });
+  const script = join(work, "matmul.mts");
   writeFileSync(
-    join(root, "runs", ".matmul-checkout.ts"),
-    bench('import { initEngine, np } from "../src/index.ts";'),
-  );
-  const res = {};
-  for (let round = 0; round < 2; round++) {
-    for (const [who, cwd, args] of [
-      ["consumer", consumer, ["matmul.mjs"]],
-      ["checkout", root, ["--import", "tsx", "runs/.matmul-checkout.ts"]],
-    ]) {
-      const r = JSON.parse(execFileSync(process.execPath, args, { cwd, env, encoding: "utf8" }));
-      res[who] = Math.min(res[who] ?? Infinity, r.median);
-      console.log(
-        `matmul 1024³ ${who}: median ${r.median.toFixed(1)} ms, best ${r.best.toFixed(1)} ms`,
-      );
-    }
+    script,
+    `const copies = [
+  ["consumer", await import(${JSON.stringify(pathToFileURL(join(consumer, "node_modules/prefopt/dist/index.js")).href)})],
+  ["checkout", await import(${JSON.stringify(pathToFileURL(join(root, "src/index.ts")).href)})],
+];
+const n = 1024;
+const runs = [];
+for (const [name, p] of copies) {
+  await p.initEngine();
+  const np = p.np;
+  const a = np.array(Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5), { shape: [n, n] });
+  const b = np.array(Float32Array.from({ length: n * n }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5), { shape: [n, n] });
+  runs.push({ name, np, a, b, t: [] });
+}
+for (let i = 0; i < 33; i++) {
+  for (const r of i % 2 ? runs : [...runs].reverse()) {
+    const t0 = performance.now();
+    await r.np.matmul(r.a.ref, r.b.ref).data();
+    if (i >= 3) r.t.push(performance.now() - t0);
   }
-  rmSync(join(root, "runs", ".matmul-checkout.ts"), { force: true });
-  console.log(
-    `matmul 1024³: consumer/checkout = ${(res.consumer / res.checkout).toFixed(3)} (best median of two rounds each)`,
+}
+const med = (x) => [...x].sort((p, q) => p - q)[x.length >> 1];
+for (const r of runs) console.log(\`matmul 1024³ \${r.name}: median \${med(r.t).toFixed(1)} ms, best \${Math.min(...r.t).toFixed(1)} ms (30 runs)\`);
+console.log(\`matmul 1024³ consumer/checkout (medians): \${(med(runs[0].t) / med(runs[1].t)).toFixed(3)}\`);
+process.exit(0);
+`,
   );
+  for (const threads of ["1", "2"]) {
+    console.log(`\n$ PREFOPT_THREADS=${threads} node --import tsx matmul.mts`);
+    console.log(
+      execFileSync(process.execPath, ["--import", "tsx", script], {
+        cwd: root,
+        env: { ...env, PREFOPT_THREADS: threads, PREFOPT_INLINE: threads === "1" ? "1" : "0" },
+        encoding: "utf8",
+      }).trim(),
+    );
+  }
 }
 
 if (!keep) rmSync(work, { recursive: true, force: true });
