@@ -142,6 +142,21 @@ for (const file of ["dpo.mjs", "dpo.cjs"]) {
   );
 }
 
+// importing the library loads no native or command-only package (resvg, mnist, the studio's)
+writeFileSync(
+  join(consumer, "lazy.mjs"),
+  `import { createRequire } from "node:module";
+await import("prefopt");
+const loaded = Object.keys(createRequire(import.meta.url).cache);
+console.log(JSON.stringify(loaded.filter((k) => /resvg|mnist|better-sqlite3|fastify|preact/.test(k))));
+`,
+);
+const heavy = JSON.parse(run("node", ["lazy.mjs"], consumer).trim().split("\n").pop());
+check(
+  heavy.length === 0,
+  `import "prefopt" loads no resvg, mnist or studio package (${heavy.length})`,
+);
+
 // the engine a consumer runs is the checkout's: the vendored, patched files, byte for byte
 const engineDir = (base) => join(base, "vendor", "jax-js");
 const engineFiles = readdirSync(engineDir(root)).filter((f) => f.endsWith(".js"));
