@@ -154,3 +154,11 @@ export function viewRun(store: Store, r: RunRow): RunView {
   const log = existsSync(logPath) ? readFileSync(logPath, "utf8").slice(-4000) : "";
   return { ...r, status, log };
 }
+
+/** Starts `prefopt studio judge` (the AI judges on the unjudged evaluation pairs) in the background. */
+export function startJudge(store: Store): RunRow {
+  const id = `judge-${stamp()}-${Math.random().toString(36).slice(2, 6)}`;
+  const dir = join(store.dataDir, "runs", id);
+  const args = ["studio", "judge", "--data", store.dataDir];
+  return spawnRun(store, { id, kind: "judge", dir, data: "", args });
+}

@@ -16,7 +16,7 @@ import { readMetrics } from "../train/metrics.js";
 import { type AccessPolicy, refusal } from "./access.js";
 import { exportText } from "./export.js";
 import { IMAGE_NAME, importJsonl } from "./import.js";
-import { startGenerate, startTraining, type TrainRequest, viewRun } from "./jobs.js";
+import { startGenerate, startJudge, startTraining, type TrainRequest, viewRun } from "./jobs.js";
 import { resolveInside } from "./safe-path.js";
 import type { Media, Store, Task } from "./store.js";
 import { majorityPairs, questionResults } from "./tally.js";
@@ -292,6 +292,10 @@ export async function createStudioServer(opts: StudioServerOptions): Promise<Fas
       questions: questionResults("eval", items, store.judgments("eval")),
     };
   });
+
+  app.post("/api/eval/judge", { bodyLimit: 1024 }, () => ({
+    run: viewRun(store, startJudge(store)),
+  }));
 
   // --- training runs and reports
   app.post<{ Body: TrainRequest }>(

@@ -241,6 +241,11 @@ export class Store {
     return { added, existing: items.length - added };
   }
 
+  /** Sets the AI judge's answers of an item. */
+  setJudge(id: number, judge: Record<string, Answer>): void {
+    this.db.prepare("UPDATE items SET judge = ? WHERE id = ?").run(JSON.stringify(judge), id);
+  }
+
   items(task?: Task): Item[] {
     const rows = (
       task

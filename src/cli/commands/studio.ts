@@ -8,6 +8,7 @@ import { dirname, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { UserError } from "../../engine/errors.js";
 import { loadPrompts } from "../../pipelines/rlhf.js";
+import { judgeEvalItems } from "../../studio/ai-judge.js";
 import { exportFile } from "../../studio/export.js";
 import { generateCandidates, labeledPrompts } from "../../studio/generate.js";
 import { importJsonl } from "../../studio/import.js";
@@ -143,6 +144,31 @@ export function registerStudio(program: Command): void {
         );
         console.log(
           `added ${added} ${opts.eval ? "evaluation " : ""}pair(s) from ${prompts.length} prompt(s) to ${opts.data}`,
+        );
+      } finally {
+        store.close();
+      }
+    });
+
+  studio
+    .command("judge")
+    .description(
+      "Give the AI judges' answers on the evaluation pairs that have none, for agreement with people: " +
+        "text by AFINN, 28×28 images by the text-to-digit world's three judges (general preference, " +
+        "visual appeal, prompt alignment).",
+    )
+    .option("--data <dir>", "data directory", DEFAULT_DATA)
+    .option(
+      "--classifier <dir>",
+      "digit classifier for the image judges (default: the bundled one)",
+    )
+    .action(async (opts) => {
+      const store = new Store(opts.data);
+      try {
+        const r = await judgeEvalItems(store, { classifier: opts.classifier });
+        console.log(
+          `judged ${r.text} text and ${r.image} image evaluation pair(s)` +
+            (r.skipped ? ` (${r.skipped} image pair(s) not 28×28 left unjudged)` : ""),
         );
       } finally {
         store.close();

@@ -92,6 +92,7 @@ export function ResultsView() {
     questions: QuestionResult[];
   } | null>(null);
   const [error, setError] = useState("");
+  const [note, setNote] = useState("");
   useEffect(() => {
     let stop = false;
     const tick = () =>
@@ -105,6 +106,10 @@ export function ResultsView() {
       clearInterval(t);
     };
   }, []);
+  const askJudges = () =>
+    api<{ run: { id: string } }>("/api/eval/judge", {})
+      .then((r) => setNote(`AI judges running (${r.run.id}); their column fills in when done`))
+      .catch((e: Error) => setError(e.message));
   if (error) return h("p", { class: "error" }, error);
   if (!data) return null;
   return h(
@@ -116,5 +121,15 @@ export function ResultsView() {
       `Results: ${data.models.join(", ") || "no models yet"} (${data.items} pairs, blinded)`,
     ),
     h(ResultsTable, { results: data.questions, winRates: true }),
+    h(
+      "p",
+      null,
+      h(
+        "button",
+        { class: "ask-judges", onClick: askJudges },
+        "Ask the AI judges on pairs without their answer",
+      ),
+      note ? h("span", { class: "muted" }, ` ${note}`) : null,
+    ),
   );
 }
