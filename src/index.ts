@@ -153,6 +153,7 @@ export {
   nextTokenLogProbs,
   sequenceLogProbs,
 } from "./models/lm/logprobs.js";
+export { fetchModelFiles, type ModelFiles, modelFromFiles } from "./models/lm/model-files.js";
 export { completionLogProbs } from "./models/lm/pair-logprobs.js";
 export { initParams, type LMParams } from "./models/lm/params.js";
 export { RewardModel, rewardScores } from "./models/lm/reward-model.js";
@@ -205,6 +206,11 @@ export {
 } from "./pipelines/diffusion-dpo-step.js";
 export { type DiffusionTrainOptions, runDiffusionTrain } from "./pipelines/diffusion-train.js";
 export { type DpoOptions, runDpo } from "./pipelines/dpo.js";
+export {
+  type DpoStepMetrics,
+  DpoStepper,
+  type DpoStepperOptions,
+} from "./pipelines/dpo-stepper.js";
 export { type PretrainOptions, runPretrain } from "./pipelines/pretrain.js";
 export { type RewardOptions, runReward } from "./pipelines/reward.js";
 export { type RlhfOptions, runRlhf } from "./pipelines/rlhf.js";
