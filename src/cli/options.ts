@@ -16,6 +16,7 @@ import { writeJsonAtomic } from "../engine/atomic.js";
 import { UserError } from "../engine/errors.js";
 import { writeRunCurves } from "../report/curves.js";
 import { listCheckpoints } from "../train/checkpoint.js";
+import type { TrainRunOptions } from "../train/run-options.js";
 import { VERSION } from "./version.js";
 
 export function parseNumber(value: string): number {
@@ -164,17 +165,12 @@ export function addTrainingOptions(
 }
 
 /** The shared options of a parsed training command, under the library's names. */
-export function trainingFlags(o: Record<string, unknown>): {
-  out: string;
-  steps?: number;
-  lr?: number;
-  batchSize?: number;
-  warmupSteps?: number;
-  saveEvery?: number;
-  evalEvery?: number;
+export function trainingFlags(o: Record<string, unknown>): Omit<
+  TrainRunOptions,
+  "logEvery" | "quiet" | "log" | "signal" | "stopAfter"
+> & {
   seed: number;
   resume: boolean;
-  skipNonfinite?: boolean;
 } {
   const pick = <T>(k: string) => o[k] as T;
   return {
