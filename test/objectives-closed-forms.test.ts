@@ -10,6 +10,7 @@ import { listwiseDpoLoss } from "../src/objectives/listwise-dpo.js";
 import { klDivergence, klOptimum, klRegularisedObjective } from "../src/objectives/optimum.js";
 import { orpoLoss } from "../src/objectives/orpo.js";
 import { type PreferenceLossType, preferenceLoss } from "../src/objectives/preference-loss.js";
+import { rlooAdvantages } from "../src/objectives/rloo.js";
 import { simpoLoss } from "../src/objectives/simpo.js";
 import { arr, assertClose, read, scalar, setup } from "./helpers.js";
 
@@ -274,5 +275,24 @@ describe("listwise DPO, SimPO and ORPO: accuracy counts strict wins too", () => 
     assert.equal(scalar(s.accuracy), 0);
     const o = orpoLoss(inputs(), { lambda: 0.1 });
     assert.equal(scalar(o.accuracy), 0);
+  });
+});
+
+describe("edges: infinite margins and tiny advantage spreads", () => {
+  before(setup);
+  it("sigmoid DPO loss of an infinite margin is 0 (a rejected log-prob of −∞), not NaN", () => {
+    assert.deepEqual(read(preferenceLoss(arr([Number.POSITIVE_INFINITY]), { beta: 0.1 })), [0]);
+    assert.deepEqual(read(preferenceLoss(arr([Number.NEGATIVE_INFINITY]), { beta: 0.1 })), [
+      Number.POSITIVE_INFINITY,
+    ]);
+  });
+
+  it("normalised RLOO advantages keep their sign when the spread is below the 1e-8 guard", () => {
+    // k = 2, rewards 0 and 1e-9: advantages ∓1e-9, mean 0, sd 1e-9 → ±1e-9/(1e-9 + 1e-8)
+    const a = rlooAdvantages([0, 1e-9], 2, { normalize: true });
+    assertClose(a, [-1e-9 / 1.1e-8, 1e-9 / 1.1e-8], 1e-9);
+    assert.ok(a[1] > 0);
+    // equal rewards: advantages exactly 0, no division by zero
+    assert.deepEqual(rlooAdvantages([3, 3, 3, 3], 2, { normalize: true }), [0, 0, 0, 0]);
   });
 });
