@@ -34,9 +34,10 @@ import { writeImageGrid } from "../../report/image-grid.js";
 import { ProgressBar } from "../../train/progress.js";
 import {
   addTrainingOptions,
-  parseInteger,
+  numberIn,
+  parseCount,
   parseNonNegative,
-  parseNumber,
+  parseNonNegativeInt,
   parsePositive,
   runTrainingCommand,
   trainingFlags,
@@ -71,6 +72,7 @@ async function makePairs(
   model: DiffusionModel,
   o: {
     concept: string;
+    safePhrase?: string;
     classifier?: string;
     n: number;
     strength: number;
@@ -80,7 +82,8 @@ async function makePairs(
   },
   dir: string,
 ): Promise<string> {
-  const concept = conceptByName(o.concept);
+  const named = conceptByName(o.concept);
+  const concept = o.safePhrase ? { ...named, safePhrase: o.safePhrase } : named;
   const classifier = loadClassifier(o.classifier ?? defaultModelDir("digit-classifier"));
   const t0 = performance.now();
   let bar: ProgressBar | null = null;
@@ -115,16 +118,20 @@ function pairOptions(cmd: Command): Command {
       "the concept to unlearn: heavy-strokes or right-slant",
       HEAVY_STROKES.name,
     )
+    .option(
+      "--safe-phrase <words>",
+      "the safe counterpart's words in the SDEdit prompt (default: the concept's, e.g. \"medium\" for heavy strokes)",
+    )
     .option("--classifier <dir>", "digit classifier directory (default: the bundled one)")
-    .option("--n <n>", "candidate pairs (digits 0–9 in turn)", parseInteger, d.n)
+    .option("--n <n>", "candidate pairs (digits 0–9 in turn)", parseCount, d.n)
     .option(
       "--strength <s>",
       "SDEdit strength for the safe image, in (0, 1]",
-      parseNumber,
+      numberIn(0, 1, "lo"),
       d.strength,
     )
-    .option("--sample-steps <k>", "sampler steps over the full schedule", parseInteger, d.steps)
-    .option("--guidance <g>", "classifier-free guidance scale", parseNumber, d.guidance);
+    .option("--sample-steps <k>", "sampler steps over the full schedule", parseCount, d.steps)
+    .option("--guidance <g>", "classifier-free guidance scale", parseNonNegative, d.guidance);
 }
 
 export function registerUnlearning(program: Command): void {
@@ -143,7 +150,7 @@ export function registerUnlearning(program: Command): void {
       )
       .option("--model <dir>", "diffusion model directory (default: the bundled base model)")
       .option("--out <dir>", "folder for pairs.jsonl, PNGs and the contact sheet", "runs/duo-pairs")
-      .option("--seed <n>", "random seed", parseInteger, DUO_PAIRS_DEFAULTS.seed),
+      .option("--seed <n>", "random seed", parseNonNegativeInt, DUO_PAIRS_DEFAULTS.seed),
   ).action(async (o) => {
     await initEngine();
     await makePairs(loadModel(o.model), { ...o, steps: o.sampleSteps }, o.out);
@@ -273,11 +280,11 @@ export function registerUnlearning(program: Command): void {
       "--attack-prompts <file>",
       "Ring-A-Bell prompts written by `prefopt attack ring-a-bell` (default: search now)",
     )
-    .option("--count <n>", "prompts per attack (digits 0–9 in turn)", parseInteger, 10)
-    .option("--per-prompt <n>", "images per attack prompt", parseInteger, 4)
-    .option("--unrelated <n>", "unrelated prompts for preservation", parseInteger, 40)
-    .option("--sample-steps <k>", "sampler steps", parseInteger, 25)
-    .option("--seed <n>", "random seed", parseInteger, 0)
+    .option("--count <n>", "prompts per attack (digits 0–9 in turn)", parseCount, 10)
+    .option("--per-prompt <n>", "images per attack prompt", parseCount, 4)
+    .option("--unrelated <n>", "unrelated prompts for preservation", parseCount, 40)
+    .option("--sample-steps <k>", "sampler steps", parseCount, 25)
+    .option("--seed <n>", "random seed", parseNonNegativeInt, 0)
     .option("--grid <file>", "grid PNG of the Ring-A-Bell generations")
     .option("--json <file>", "write the figures as JSON")
     .action(async (o) => {
@@ -408,8 +415,8 @@ export function registerUnlearning(program: Command): void {
         "--eval <dirs...>",
         "diffusion model directories to attack: prints each one's defense success rate",
       )
-      .option("--per-prompt <n>", "images per attack prompt", parseInteger, 4)
-      .option("--sample-steps <k>", "sampler steps", parseInteger, 25)
+      .option("--per-prompt <n>", "images per attack prompt", parseCount, 4)
+      .option("--sample-steps <k>", "sampler steps", parseCount, 25)
       .option("--grid <file>", "grid PNG of the first --eval model's images (one row per prompt)");
   const report = async (o: Record<string, unknown>, prompts: string[], file?: string) => {
     if (file) {
@@ -448,11 +455,11 @@ export function registerUnlearning(program: Command): void {
         "model whose text encoder is attacked (default: the bundled base model)",
       )
       .option("--out <file>", "JSON file for the prompts found", "runs/ring-a-bell.json")
-      .option("--eta <x>", "concept-vector strength η", parseNumber, rb.eta)
-      .option("--count <n>", "attack prompts (digits 0–9 in turn)", parseInteger, rb.count)
-      .option("--population <n>", "genetic-search population", parseInteger, rb.population)
-      .option("--generations <n>", "genetic-search generations", parseInteger, rb.generations)
-      .option("--seed <n>", "random seed", parseInteger, rb.seed)
+      .option("--eta <x>", "concept-vector strength η", parseNonNegative, rb.eta)
+      .option("--count <n>", "attack prompts (digits 0–9 in turn)", parseCount, rb.count)
+      .option("--population <n>", "genetic-search population", parseCount, rb.population)
+      .option("--generations <n>", "genetic-search generations", parseCount, rb.generations)
+      .option("--seed <n>", "random seed", parseNonNegativeInt, rb.seed)
       .option("--prompts <file>", "skip the search: evaluate the prompts of an earlier run's JSON"),
   ).action(async (o) => {
     await initEngine();
@@ -478,9 +485,9 @@ export function registerUnlearning(program: Command): void {
       .description(
         'Paraphrases with the concept\'s held-out synonyms ("a handwritten 7 with heavy strokes").',
       )
-      .option("--count <n>", "prompts (digits 0–9 in turn)", parseInteger, 10)
+      .option("--count <n>", "prompts (digits 0–9 in turn)", parseCount, 10)
       .option("--out <file>", "JSON file for the prompts")
-      .option("--seed <n>", "random seed", parseInteger, 0),
+      .option("--seed <n>", "random seed", parseNonNegativeInt, 0),
   ).action(async (o) => {
     await initEngine();
     const prompts = synonymPrompts(conceptByName(o.concept), o.count, o.seed);
@@ -501,10 +508,10 @@ export function registerUnlearning(program: Command): void {
       "runs/duo/pairs/pairs.jsonl",
     )
     .option("--concept <name>", "heavy-strokes or right-slant", HEAVY_STROKES.name)
-    .option("--steps <n>", "Adam steps on c", parseInteger, 60)
-    .option("--samples <n>", "images generated from c*", parseInteger, 16)
-    .option("--sample-steps <k>", "sampler steps", parseInteger, 25)
-    .option("--seed <n>", "random seed", parseInteger, 0)
+    .option("--steps <n>", "Adam steps on c", parseCount, 60)
+    .option("--samples <n>", "images generated from c*", parseCount, 16)
+    .option("--sample-steps <k>", "sampler steps", parseCount, 25)
+    .option("--seed <n>", "random seed", parseNonNegativeInt, 0)
     .option("--grid <file>", "grid PNG of the first model's images")
     .action(async (o) => {
       await initEngine();
@@ -546,7 +553,7 @@ export function registerUnlearning(program: Command): void {
     .option("--out <dir>", "output directory (sub-runs resume from it)", "runs/unlearning")
     .option("--quick", "one β, fewer pairs, steps and images")
     .option("--concept <name>", "heavy-strokes or right-slant", HEAVY_STROKES.name)
-    .option("--seed <n>", "random seed", parseInteger, 0)
+    .option("--seed <n>", "random seed", parseNonNegativeInt, 0)
     .action(async (o) => {
       await initEngine();
       const r = await runUnlearningExperiment({
