@@ -6,6 +6,7 @@
 //   --force          rerun every mutant (otherwise the incremental file reruns only what changed)
 //   --concurrency N  test-runner processes (default 1; the machine is shared)
 //   --min SCORE      exit 1 when an area scores below SCORE percent (CI: 90)
+//   --summary        no run: re-score the last report against docs/mutation.md
 // Each area mutates its sources and runs only the tests that own them, through Stryker's tap
 // runner over Node's test runner (`node --import tsx --test-reporter=tap`). Stryker's TypeScript
 // preprocessor is off (`tsconfigFile` names no file: TypeScript 7 has no compiler API) and no
@@ -83,14 +84,16 @@ function parseArgs(argv) {
   let force = false;
   let concurrency = 1;
   let min = 0;
+  let summaryOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--force") force = true;
     else if (a === "--concurrency") concurrency = Number(argv[++i]);
     else if (a === "--min") min = Number(argv[++i]);
+    else if (a === "--summary") summaryOnly = true;
     else if (a === "-h" || a === "--help") {
       console.log(
-        `npm run mutate [-- AREA ...] [--force] [--concurrency N] [--min SCORE]\nareas: ${Object.keys(AREAS).join(", ")}`,
+        `npm run mutate [-- AREA ...] [--force] [--concurrency N] [--min SCORE] [--summary]\nareas: ${Object.keys(AREAS).join(", ")}`,
       );
       process.exit(0);
     } else if (a in AREAS) areas.push(a);
@@ -107,7 +110,13 @@ function parseArgs(argv) {
     console.error("--min: expected a score in [0, 100]");
     process.exit(2);
   }
-  return { areas: areas.length ? areas : Object.keys(AREAS), force, concurrency, min };
+  return {
+    areas: areas.length ? areas : Object.keys(AREAS),
+    force,
+    concurrency,
+    min,
+    summaryOnly,
+  };
 }
 
 /**
@@ -159,7 +168,15 @@ function originalText(source, loc) {
   return parts.join("\n");
 }
 
-async function runArea(name, area, { force, concurrency }, equivalents) {
+async function runArea(name, area, { force, concurrency, summaryOnly }, equivalents) {
+  if (summaryOnly) {
+    // the last run's JSON report, re-scored against docs/mutation.md
+    const report = JSON.parse(readFileSync(`reports/mutation/${name}.json`, "utf8"));
+    const results = Object.entries(report.files).flatMap(([fileName, f]) =>
+      f.mutants.map((m) => ({ ...m, fileName })),
+    );
+    return summarise(name, results, Number.NaN, equivalents);
+  }
   mkdirSync("reports/mutation", { recursive: true });
   const stryker = new Stryker({
     testRunner: "tap",
@@ -194,7 +211,11 @@ async function runArea(name, area, { force, concurrency }, equivalents) {
   });
   const t0 = Date.now();
   const results = await stryker.runMutationTest();
-  const seconds = (Date.now() - t0) / 1000;
+  return summarise(name, results, (Date.now() - t0) / 1000, equivalents);
+}
+
+/** Prints the score per file and the survivors not listed as equivalent. */
+function summarise(name, results, seconds, equivalents) {
   const files = new Map();
   const survivors = [];
   const sources = new Map();
@@ -227,7 +248,8 @@ async function runArea(name, area, { force, concurrency }, equivalents) {
     } else f.invalid++;
   }
   const pct = (d, u) => (d + u === 0 ? "n/a" : `${((100 * d) / (d + u)).toFixed(1)}%`);
-  console.log(`\n== ${name}: ${results.length} mutants in ${seconds.toFixed(0)} s`);
+  const took = Number.isNaN(seconds) ? "(last run's report)" : `in ${seconds.toFixed(0)} s`;
+  console.log(`\n== ${name}: ${results.length} mutants ${took}`);
   console.log(
     "file                                      score   killed survived equiv ignored invalid",
   );
@@ -262,7 +284,7 @@ if (summary.length > 1) {
   console.log("\narea          mutants  score   time");
   for (const s of summary) {
     console.log(
-      `${s.name.padEnd(13)} ${String(s.mutants).padStart(7)} ${score(s).toFixed(1).padStart(5)}% ${(s.seconds / 60).toFixed(1).padStart(5)} min`,
+      `${s.name.padEnd(13)} ${String(s.mutants).padStart(7)} ${score(s).toFixed(1).padStart(5)}% ${Number.isNaN(s.seconds) ? "    -" : (s.seconds / 60).toFixed(1).padStart(5)} min`,
     );
   }
 }
