@@ -10,8 +10,9 @@
  *   p ← p − (lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε)
  *
  * The step count t lives in the state as an int32 scalar array, and the bias
- * corrections 1−βᵗ are computed from it exactly (float64 square-and-multiply,
- * not the engine's float32 `pow`), so no host number enters the traced graph.
+ * corrections 1−βᵗ are computed from it in float32 to a few ulps (see
+ * `oneMinusPowCount`; not the engine's `pow`, and no float64, which WebGPU
+ * lacks), so no host number enters the traced graph.
  * The host computes lr = schedule(step) and passes it in as a number or a
  * scalar array.
  */
@@ -95,26 +96,29 @@ export function clipByGlobalNorm<P>(grads: P, maxNorm: number): { grads: P; norm
   return { grads: out, norm };
 }
 
-/** βᵗ for an int32 scalar array t ≥ 0, exactly in float64 by square-and-multiply (traceable). Consumes `t`. */
-function powCount(beta: number, t: np.Array): np.Array {
-  let result = np.array(1, { dtype: np.float64 });
-  let base = beta;
+/**
+ * 1 − βᵗ for an int32 scalar array t ≥ 0, in float32, traceable. Square-and-
+ * multiply carried on d = 1 − (partial product) instead of the product
+ * itself: 1 − ab = d_a + d_b − d_a·d_b, a sum of non-negative terms with no
+ * cancellation, so the relative error stays a few float32 ulps even where
+ * 1 − βᵗ is tiny (β₂ = 0.999, t = 1 → 1e-3), where a float32 βᵗ would lose
+ * 4 of its 7 digits. The host supplies each 1 − β^(2ᵏ) from float64
+ * (−expm1(2ᵏ·ln β)). Consumes `t`.
+ */
+export function oneMinusPowCount(beta: number, t: np.Array): np.Array {
+  let d = np.zeros([], { dtype: np.float32 });
+  const lnBeta = Math.log(beta);
   for (let k = 0; k < 31; k++) {
     const bit = np.remainder(
       np.floorDivide(t.ref, np.array(2 ** k, { dtype: np.int32 })),
       np.array(2, { dtype: np.int32 }),
     );
-    result = result.mul(
-      np.where(
-        np.equal(bit, np.array(1, { dtype: np.int32 })),
-        np.array(base, { dtype: np.float64 }),
-        np.array(1, { dtype: np.float64 }),
-      ),
-    );
-    base *= base;
+    const dk = -Math.expm1(2 ** k * lnBeta); // 1 − β^(2ᵏ)
+    const combined = d.ref.add(dk).sub(d.ref.mul(dk));
+    d = np.where(np.equal(bit, np.array(1, { dtype: np.int32 })), combined, d);
   }
   t.dispose();
-  return result;
+  return d;
 }
 
 /** True for a concrete engine array, false for a tracer inside `jit`/`grad`. */
@@ -188,8 +192,8 @@ export function adamw(o: AdamwOptions): Adamw {
       bc1 = np.array(1 - beta1 ** t, { dtype: np.float32 });
       bc2 = np.array(Math.sqrt(1 - beta2 ** t), { dtype: np.float32 });
     } else {
-      bc1 = np.subtract(1, powCount(beta1, count.ref)).astype(np.float32);
-      bc2 = np.sqrt(np.subtract(1, powCount(beta2, count.ref))).astype(np.float32);
+      bc1 = oneMinusPowCount(beta1, count.ref);
+      bc2 = np.sqrt(oneMinusPowCount(beta2, count.ref));
     }
     const lrA =
       typeof lr === "number" ? np.array(lr, { dtype: np.float32 }) : lr.astype(np.float32);
