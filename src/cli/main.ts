@@ -20,7 +20,7 @@ function usageError(text: string): string {
 const program = new Command("prefopt")
   .description(
     "Align generative models with human preferences: reward models, DPO and its variants and RLHF for " +
-      "language models; text-to-image diffusion and DUO concept unlearning; export to TRL for GPUs.",
+      "language models; Diffusion-DPO and DUO concept unlearning for text-to-image diffusion; export to TRL for GPUs.",
   )
   .version(VERSION, "-V, --version", "print the version of prefopt")
   .option("--debug", "print stack traces for errors")
