@@ -43,25 +43,27 @@ export type UnlearningOptions = {
 const PRESETS = {
   quick: {
     pairs: 32,
-    duoSteps: 80,
-    esdSteps: 80,
+    duoSteps: 40,
+    esdSteps: 40,
     attackPrompts: 10,
     perPrompt: 2,
     unrelated: 20,
     generations: 20,
     sampleSteps: 20,
     betas: [1000],
+    prompted: false,
   },
   default: {
     pairs: 64,
-    duoSteps: 200,
-    esdSteps: 200,
+    duoSteps: 40,
+    esdSteps: 40,
     attackPrompts: 10,
     perPrompt: 4,
     unrelated: 40,
     generations: 40,
     sampleSteps: 25,
-    betas: [500, 1000, 2000],
+    betas: [500, 1000, 2500],
+    prompted: true,
   },
 };
 
@@ -126,11 +128,9 @@ export async function runUnlearningExperiment(opts: UnlearningOptions): Promise<
   const classifier = loadClassifier(defaultModelDir("digit-classifier"));
   const variants = opts.variants ?? [
     ...p.betas.map((beta) => ({ name: `DUO β=${beta}`, prompts: "empty" as const, beta })),
-    ...p.betas.map((beta) => ({
-      name: `DUO-prompted β=${beta}`,
-      prompts: "prompted" as const,
-      beta,
-    })),
+    ...(p.prompted
+      ? [{ name: "DUO-prompted β=1000", prompts: "prompted" as const, beta: 1000 }]
+      : []),
   ];
 
   // 1. pairs

@@ -68,7 +68,7 @@ export const DUO_DEFAULTS = {
   beta: 1000,
   baseLr: 2e-4,
   baseLambda: 7.5,
-  steps: 200,
+  steps: 40,
   batchSize: 8,
   prompts: "empty" as DuoPromptMode,
   promptDropout: 0.2,
