@@ -1,8 +1,8 @@
 /** `prefopt reward`, `prefopt dpo`, `prefopt rlhf`: preference optimisation of language models. */
 import { type Command, InvalidArgumentError } from "commander";
 import type { PreferenceLossType } from "../../objectives/preference-loss.js";
-import type { FamilyLossType } from "../../pipelines/dpo-family.js";
 import { DPO_DEFAULTS, runDpo } from "../../pipelines/dpo.js";
+import type { FamilyLossType } from "../../pipelines/dpo-family.js";
 import { REWARD_DEFAULTS, runReward } from "../../pipelines/reward.js";
 import { RLHF_DEFAULTS, runRlhf } from "../../pipelines/rlhf.js";
 import {
