@@ -74,6 +74,22 @@ export {
   toHost,
   writeSafetensors,
 } from "./engine/safetensors.js";
+export { embeddingAttack } from "./eval/attack-embedding.js";
+export { attackVocabulary, conceptVector, ringABell } from "./eval/attack-ring-a-bell.js";
+export { synonymPrompts } from "./eval/attack-synonym.js";
+export {
+  CONCEPTS,
+  type Concept,
+  conceptByName,
+  conceptPrompts,
+  detectConcept,
+  HEAVY_STROKES,
+  RIGHT_SLANT,
+  safePrompt,
+  unsafePrompt,
+} from "./eval/concept.js";
+export { defenseOfImages, defenseSuccessRate } from "./eval/defense.js";
+export { evaluateDefenses } from "./eval/defense-suite.js";
 export {
   compareDiffusionModels,
   type DiffusionCompareResult,
@@ -96,8 +112,11 @@ export { imageDataUrl, type VisionJudgeOptions, visionJudge } from "./eval/image
 export { afinnJudge, type Judge, rewardModelJudge, scalarJudge } from "./eval/judges.js";
 export { type LLMJudgeOptions, llmJudge, pairwisePrompt } from "./eval/llm-judge.js";
 export { modelWinRate } from "./eval/model-win-rate.js";
+export { meanImageDistance, priorPreservation, unrelatedPrompts } from "./eval/preservation.js";
+export { frechetDistance } from "./eval/preservation-frechet.js";
 export { type WinRate, wilsonInterval, winRate } from "./eval/win-rate.js";
 export { runSentimentExperiment } from "./experiments/sentiment.js";
+export { runUnlearningExperiment } from "./experiments/unlearning.js";
 export { defaultModelDir } from "./models/default-model.js";
 export {
   fromPixels,
@@ -211,6 +230,15 @@ export {
   DpoStepper,
   type DpoStepperOptions,
 } from "./pipelines/dpo-stepper.js";
+export { DUO_DEFAULTS, type DuoOptions, duoHyperparameters, trainDuo } from "./pipelines/duo.js";
+export {
+  DUO_PAIRS_DEFAULTS,
+  makeDuoPairs,
+  pairVerdict,
+  writeDuoPairs,
+} from "./pipelines/duo-pairs.js";
+export { type DuoBatch, makeDuoStep, priorNoiseFromHost } from "./pipelines/duo-step.js";
+export { ESD_DEFAULTS, makeEsdStep, trainEsd } from "./pipelines/esd.js";
 export { type PretrainOptions, runPretrain } from "./pipelines/pretrain.js";
 export { type RewardOptions, runReward } from "./pipelines/reward.js";
 export { type RlhfOptions, runRlhf } from "./pipelines/rlhf.js";
