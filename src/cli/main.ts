@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { Interrupted, UserError } from "../engine/errors.js";
+import { initEngine, parseDevice } from "../engine/init.js";
 import { registerCommands } from "./commands/index.js";
 import { VERSION } from "./version.js";
 
@@ -24,6 +25,15 @@ const program = new Command("prefopt")
   )
   .version(VERSION, "-V, --version", "print the version of prefopt")
   .option("--debug", "print stack traces for errors")
+  .option(
+    "--device <device>",
+    "where arrays compute: cpu (WebAssembly, the default), webgpu (the GPU through WebGPU; in Node the optional package 'webgpu'), auto (webgpu when an adapter answers, else cpu); also PREFOPT_DEVICE",
+  )
+  // the device is chosen once, before any command computes
+  .hook("preAction", async (cmd) => {
+    const device = cmd.opts().device as string | undefined;
+    if (device !== undefined) await initEngine({ device: parseDevice(device) });
+  })
   // usage errors (unknown option, bad option value) exit 2 like bad input, on one line
   .configureOutput({ outputError: (text, write) => write(usageError(text)) })
   .exitOverride();
