@@ -156,7 +156,7 @@ function pairOptions(cmd: Command): Command {
       "--prompts <file>",
       "prompts, one per line or JSONL with a prompt field (default: embedded training prompts)",
     )
-    .option("--num-prompts <n>", "embedded prompts when no --prompts", parseInteger, 256)
+    .option("--num-prompts <n>", "embedded prompts when no --prompts", parseInteger, 128)
     .option(
       "--candidates <k>",
       "images drawn per prompt; the judge's best and worst become a pair",
@@ -164,8 +164,8 @@ function pairOptions(cmd: Command): Command {
       4,
     )
     .option(
-      "--all-pairs",
-      "keep every decided comparison among a prompt's candidates, not only best vs worst",
+      "--no-all-pairs",
+      "keep only each prompt's best vs worst candidate (default: every decided comparison among its candidates)",
     )
     .option(
       "--question <q>",
@@ -183,7 +183,7 @@ export function registerDiffusionPreference(diffusion: Command): void {
       diffusion
         .command("pairs")
         .description(
-          "AI-feedback preference pairs: draw --candidates images per prompt, let the judge rank them, keep best vs worst (ties dropped). Writes a trainable JSONL, its PNGs and a contact sheet.",
+          "AI-feedback preference pairs: draw --candidates images per prompt, let the judge compare every two; each decided comparison is a pair (ties dropped; --no-all-pairs: best vs worst only). Writes a trainable JSONL, its PNGs and a contact sheet.",
         )
         .requiredOption(
           "--out <file>",
