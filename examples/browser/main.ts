@@ -137,7 +137,9 @@ async function train(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const info = await initEngine();
+  // ?device=webgpu (or auto) computes on the GPU through the page's navigator.gpu
+  const device = new URLSearchParams(location.search).get("device") ?? "cpu";
+  const info = await initEngine({ device: device as "cpu" | "webgpu" | "auto" });
   $("engine").textContent =
     `(engine: ${info.device}, ${info.threads} thread${info.threads > 1 ? "s" : ""})`;
   $<HTMLTextAreaElement>("pairs").value = DEFAULT_PAIRS.map((p) => JSON.stringify(p)).join("\n");
