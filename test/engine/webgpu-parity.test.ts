@@ -1,5 +1,6 @@
-// The DPO step on WebGPU against the CPU backend: two DPO updates of the bundled
-// text model from the same weights and pairs, once with --device cpu and once
+// The DPO and Diffusion-DPO steps on WebGPU against the CPU backend: two DPO
+// updates of the bundled text model and two of a small UNet from the same
+// weights and data, once with --device cpu and once
 // with --device webgpu (each in its own process), must give the same loss,
 // metrics and updated weights within float32 tolerance. Without a GPU this
 // runs on SwiftShader, the CPU Vulkan driver that Chromium ships
@@ -34,7 +35,12 @@ function webgpuEnv(): NodeJS.ProcessEnv | string {
   };
 }
 
-type Run = { engine: string; metrics: Record<string, number>[]; params: Float32Array };
+type Run = {
+  engine: string;
+  metrics: Record<string, number>[];
+  diffusion: { loss: number; grad_norm: number }[];
+  params: Float32Array;
+};
 
 function run(device: string, env: NodeJS.ProcessEnv, dir: string): Run {
   const out = join(dir, `${device}.json`);
@@ -50,7 +56,7 @@ function run(device: string, env: NodeJS.ProcessEnv, dir: string): Run {
 }
 
 const env = webgpuEnv();
-test("two DPO steps on WebGPU equal the CPU backend's within float32 tolerance", {
+test("two DPO and two Diffusion-DPO steps on WebGPU equal the CPU backend's within float32 tolerance", {
   skip: typeof env === "string" ? env : false,
   timeout: 20 * 60_000,
 }, () => {
@@ -73,7 +79,15 @@ test("two DPO steps on WebGPU equal the CPU backend's within float32 tolerance",
     for (const k of ["rewards/margins", "rewards/chosen", "rewards/rejected"])
       close(c[k], g[k], 1e-4, 1e-4, `step 2 ${k}`);
     for (const k of ["logps/chosen", "logps/rejected"]) close(c[k], g[k], 1e-5, 0, `step 2 ${k}`);
-    // weights after both updates: float32 noise, except where a gradient is ~0 and
+    // Diffusion-DPO (policy = reference at step 1: loss log 2), same noise and t on both
+    for (let i = 0; i < 2; i++) {
+      const [cd, gd] = [cpu.diffusion[i], gpu.diffusion[i]];
+      close(cd.loss, gd.loss, 1e-4, 1e-6, `diffusion-dpo step ${i + 1} loss`);
+      close(cd.grad_norm, gd.grad_norm, 1e-3, 0, `diffusion-dpo step ${i + 1} grad_norm`);
+    }
+    close(cpu.diffusion[0].loss, Math.log(2), 0, 1e-4, "diffusion-dpo step 1 loss");
+    assert.notEqual(cpu.diffusion[1].loss, cpu.diffusion[0].loss);
+    // weights (LM, then UNet) after both updates: float32 noise, except where a gradient is ~0 and
     // Adam's m/√v (≈ its sign) may differ — bounded by the step size lr = 1e-3 per step
     assert.equal(cpu.params.length, gpu.params.length);
     let sum = 0;
@@ -87,7 +101,7 @@ test("two DPO steps on WebGPU equal the CPU backend's within float32 tolerance",
     }
     const n = cpu.params.length;
     console.log(
-      `webgpu vs cpu: step 2 loss ${g.loss} / ${c.loss}; weights ${n}: mean |Δ| ${(sum / n).toExponential(2)}, max ${max.toExponential(2)}, ${over} above 1e-4`,
+      `webgpu vs cpu: step 2 loss ${g.loss} / ${c.loss}; diffusion-dpo step 2 loss ${gpu.diffusion[1].loss} / ${cpu.diffusion[1].loss}; weights ${n}: mean |Δ| ${(sum / n).toExponential(2)}, max ${max.toExponential(2)}, ${over} above 1e-4`,
     );
     assert.ok(sum / n < 1e-6, `mean |Δweight| ${sum / n}`);
     assert.ok(max <= 2 * 2e-3, `max |Δweight| ${max}`);
