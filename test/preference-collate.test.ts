@@ -31,6 +31,7 @@ describe("truncatePair", () => {
   test("prompt limit keeps the end; at the limit nothing is cut", () => {
     assert.deepEqual(truncatePair([1, 2, 3], [[9]], { maxPromptLength: 3 }).prompt, [1, 2, 3]);
     assert.deepEqual(truncatePair([1, 2, 3], [[9]], { maxPromptLength: 2 }).prompt, [2, 3]);
+    assert.deepEqual(truncatePair([1, 2], [[9]], { maxPromptLength: 3 }).prompt, [1, 2]);
   });
 
   test("EOS is appended before the completion limit; max_length cuts completions to what is left", () => {
@@ -77,7 +78,8 @@ describe("tokenizePairs", () => {
     assert.equal(tokenizePairs(ex, tok, { maxLength: 4 }).length, 2);
     for (const e of [
       { prompt: "ppp", chosen: "a", rejected: "bc" },
-      { prompt: "ppp", chosen: "ab", rejected: "c" },
+      { prompt: "p", chosen: "", rejected: "c" },
+      { prompt: "p", chosen: "ab", rejected: "" },
     ]) {
       assert.throws(
         () => tokenizePairs([ex[0], e], tok, { maxLength: 4 }, "x.jsonl"),
