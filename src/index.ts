@@ -12,7 +12,12 @@ export {
   parseCaption,
 } from "./data/captions.js";
 export { measureSet, sampleCaptionedBatch } from "./data/digit-captions.js";
-export { type ImagePair, loadImagePairs, readImagePairs } from "./data/image-pairs.js";
+export {
+  type ImagePair,
+  loadImagePairs,
+  type PixelPair,
+  readImagePairs,
+} from "./data/image-pairs.js";
 export { type DigitImages, loadMnist, loadMnistSplit } from "./data/mnist.js";
 export { movieReviewCorpus, reviewSentence } from "./data/movie-reviews.js";
 export {
@@ -115,6 +120,17 @@ export { modelWinRate } from "./eval/model-win-rate.js";
 export { meanImageDistance, priorPreservation, unrelatedPrompts } from "./eval/preservation.js";
 export { frechetDistance } from "./eval/preservation-frechet.js";
 export { type WinRate, wilsonInterval, winRate } from "./eval/win-rate.js";
+export {
+  generateImagePairs,
+  trainingPrompts,
+  writeImagePairs,
+} from "./experiments/diffusion-dpo-pairs.js";
+export {
+  DUO_PAIRS_DEFAULTS,
+  makeDuoPairs,
+  pairVerdict,
+  writeDuoPairs,
+} from "./experiments/duo-pairs.js";
 export { runSentimentExperiment } from "./experiments/sentiment.js";
 export { runUnlearningExperiment } from "./experiments/unlearning.js";
 export { defaultModelDir } from "./models/default-model.js";
@@ -209,12 +225,6 @@ export {
   UNET_LORA_TARGETS,
 } from "./pipelines/diffusion-dpo.js";
 export {
-  generateImagePairs,
-  type PixelPair,
-  trainingPrompts,
-  writeImagePairs,
-} from "./pipelines/diffusion-dpo-pairs.js";
-export {
   type DiffusionDpoBatch,
   diffusionDpoBatch,
   diffusionDpoBatchFromHost,
@@ -231,12 +241,6 @@ export {
   type DpoStepperOptions,
 } from "./pipelines/dpo-stepper.js";
 export { DUO_DEFAULTS, type DuoOptions, duoHyperparameters, trainDuo } from "./pipelines/duo.js";
-export {
-  DUO_PAIRS_DEFAULTS,
-  makeDuoPairs,
-  pairVerdict,
-  writeDuoPairs,
-} from "./pipelines/duo-pairs.js";
 export { type DuoBatch, makeDuoStep, priorNoiseFromHost } from "./pipelines/duo-step.js";
 export { ESD_DEFAULTS, makeEsdStep, trainEsd } from "./pipelines/esd.js";
 export { type PretrainOptions, runPretrain } from "./pipelines/pretrain.js";

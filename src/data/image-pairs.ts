@@ -25,6 +25,9 @@ export type ImagePair = {
   rejectedPath: string;
 };
 
+/** A pair in memory, without file paths: pixels size² in [0, 1] (what the image-pair trainers take). */
+export type PixelPair = Pick<ImagePair, "prompt" | "chosen" | "rejected">;
+
 const ROW = '{"prompt": str, "chosen": "file.png", "rejected": "file.png"}';
 
 function readImage(path: string, at: string, size: number): Float32Array {

@@ -22,11 +22,11 @@ import { generateImages } from "../models/diffusion/generate.js";
 import { type DiffusionModel, loadDiffusion } from "../models/diffusion/model.js";
 import { loadClassifier } from "../models/vision/digit-classifier.js";
 import { type DuoPromptMode, trainDuo } from "../pipelines/duo.js";
-import { makeDuoPairs, writeDuoPairs } from "../pipelines/duo-pairs.js";
 import { trainEsd } from "../pipelines/esd.js";
 import { writeImageGrid } from "../report/image-grid.js";
 import { linePlot, PALETTE } from "../report/svg-plot.js";
 import { svgToPng } from "../report/svg-to-png.js";
+import { makeDuoPairs, writeDuoPairs } from "./duo-pairs.js";
 
 export type UnlearningVariant = { name: string; prompts: DuoPromptMode; beta: number };
 
@@ -187,7 +187,7 @@ export async function runUnlearningExperiment(opts: UnlearningOptions): Promise<
       seconds: 0,
       train: async () => {
         const dir = join(out, "esd");
-        await trainEsd(base, pairs, { outDir: dir, steps: p.esdSteps, seed, verbose: true });
+        await trainEsd(base, pairs, { out: dir, steps: p.esdSteps, seed });
         return loadDiffusion(dir);
       },
     },
@@ -199,7 +199,7 @@ export async function runUnlearningExperiment(opts: UnlearningOptions): Promise<
       train: async () => {
         const dir = join(out, `duo-${v.prompts}-b${v.beta}`);
         await trainDuo(base, pairs, {
-          outDir: dir,
+          out: dir,
           beta: v.beta,
           prompts: v.prompts,
           steps: p.duoSteps,

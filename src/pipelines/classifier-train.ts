@@ -21,7 +21,7 @@ import {
 import { type AdamState, adamw } from "../train/optimizer.js";
 import { loopOptions, stripUndefined, type TrainRunOptions } from "../train/run-options.js";
 import { cosineWarmup } from "../train/schedules.js";
-import { paramsAndOpt, runTraining } from "../train/trainer.js";
+import { paramsAndOpt, rngHost, runTraining } from "../train/trainer.js";
 
 export const CLASSIFIER_TRAIN_DEFAULTS = {
   steps: 1200,
@@ -123,12 +123,7 @@ export async function runClassifierTrain(
       s.opt = out.opt;
       return { loss: (await out.loss.data())[0] };
     },
-    ...paramsAndOpt<State>({
-      save: (s) => ({ rng: s.rng.state }),
-      load(s, h) {
-        s.rng.state = (h as { rng: number }).rng;
-      },
-    }),
+    ...paramsAndOpt<State>(rngHost<State>()),
   });
   const model: DigitClassifier = { config, params: result.state.params };
   let accuracy = Number.NaN;

@@ -178,14 +178,90 @@ export type DiffusionDpoStepResult<T = UNetParams> = {
   gradNorm: np.Array;
 };
 
-export type DiffusionDpoStepFn<T = UNetParams> = ((
+/** A compiled UNet update on batches `B` (consumes every argument). */
+export type DiffusionDpoStepFn<T = UNetParams, B = DiffusionDpoBatch> = ((
   trained: T,
   state: AdamState<T>,
   refUnet: UNetParams,
   text: TextEncoderParams,
-  batch: DiffusionDpoBatch,
+  batch: B,
   lr: np.Array,
 ) => DiffusionDpoStepResult<T>) & { dispose(): void };
+
+/** The policy UNet of the trained weights: the weights themselves, or LoRA merged into the frozen base. */
+export type PolicyOf<T> = (trained: T, refUnet: UNetParams) => UNetParams;
+
+/** A step's loss of the policy UNet on the prepared inputs, with its metrics. Consumes all. */
+export type UnetObjective = (
+  policy: UNetParams,
+  ...inputs: np.Array[]
+) => [np.Array, Record<string, np.Array>];
+
+/**
+ * The shared scaffolding of every compiled UNet preference step (Diffusion-DPO,
+ * its SFT baseline, DUO): `prepare` turns the frozen networks and the batch
+ * into the objective's inputs (outside the gradient: reference predictions,
+ * text vectors, noised images; `refUnet` is lent, not consumed), `objective`
+ * is differentiated in the trained weights through `policyOf`, and AdamW
+ * updates them. The returned function consumes every argument.
+ */
+export function compileUnetStep<T, B>(
+  opt: Adamw,
+  prepare: (refUnet: UNetParams, text: TextEncoderParams, batch: B) => np.Array[],
+  objective: UnetObjective,
+  policyOf: PolicyOf<T> = (t) => t as unknown as UNetParams,
+): DiffusionDpoStepFn<T, B> {
+  // traced over concrete pytrees; T only shapes the caller's view
+  const policy = policyOf as unknown as PolicyOf<UNetParams>;
+  const loss = (trained: UNetParams, base: UNetParams, ...inputs: np.Array[]) =>
+    objective(policy(trained, base), ...inputs);
+  return jit(
+    (
+      trained: UNetParams,
+      st: AdamState<UNetParams>,
+      refUnet: UNetParams,
+      text: TextEncoderParams,
+      batch: B,
+      lr: np.Array,
+    ): DiffusionDpoStepResult => {
+      const inputs = prepare(refUnet, text, batch);
+      const [[value, aux], grads] = valueAndGrad(loss, { hasAux: true })(
+        refTree(trained),
+        refUnet,
+        ...inputs,
+      );
+      const next = opt.step(trained, grads, st, lr);
+      return { loss: value, aux, unet: next.params, state: next.state, gradNorm: next.gradNorm };
+    },
+  ) as unknown as DiffusionDpoStepFn<T, B>;
+}
+
+/**
+ * The pair rows' inputs of a Diffusion-DPO objective: [x_t, t, cond, ε, refErr]
+ * for the 2n rows [winners; losers] (`diffusionDpoNoised`), `cond` the pairs'
+ * text vectors [n, ...] repeated for both halves, refErr the frozen reference's
+ * per-row denoising errors. Consumes `cond` and the batch (not tokens); `refUnet` is lent.
+ */
+export function diffusionDpoInputs(
+  config: DiffusionConfig,
+  refUnet: UNetParams,
+  cond: np.Array,
+  batch: DiffusionDpoBatch,
+): np.Array[] {
+  const { xt, eps, t } = diffusionDpoNoised(batch);
+  const cond2 = np.concatenate([cond.ref, cond], 0);
+  const refErr = denoisingErrors(
+    predictNoise(refTree(refUnet), xt.ref, t.ref, cond2.ref, config, "inference"),
+    eps.ref,
+  );
+  return [xt, t, cond2, eps, refErr];
+}
+
+/** The Diffusion-DPO step's preparation: the pairs' text vectors, then `diffusionDpoInputs`. */
+export function diffusionDpoPrepare(config: DiffusionConfig) {
+  return (refUnet: UNetParams, text: TextEncoderParams, batch: DiffusionDpoBatch) =>
+    diffusionDpoInputs(config, refUnet, textVectors(text, batch.tokens, config), batch);
+}
 
 /**
  * The compiled step. `policyOf(trained, refUnet)` builds the policy UNet
@@ -197,48 +273,15 @@ export function makeDiffusionDpoStep<T = UNetParams>(
   config: DiffusionConfig,
   opt: Adamw,
   o: DiffusionDpoStepOptions,
-  policyOf: (trained: T, refUnet: UNetParams) => UNetParams = (t) => t as unknown as UNetParams,
+  policyOf?: PolicyOf<T>,
 ): DiffusionDpoStepFn<T> {
-  // traced over concrete pytrees; T only shapes the caller's view
-  const policy = policyOf as unknown as (p: UNetParams, base: UNetParams) => UNetParams;
-  const objective = (
-    trained: UNetParams,
-    base: UNetParams,
-    xt: np.Array,
-    t: np.Array,
-    cond: np.Array,
-    eps: np.Array,
-    refErr: np.Array,
-  ) => diffusionDpoObjective(config, policy(trained, base), xt, t, cond, eps, refErr, o);
-  return jit(
-    (
-      trained: UNetParams,
-      st: AdamState<UNetParams>,
-      refUnet: UNetParams,
-      text: TextEncoderParams,
-      batch: DiffusionDpoBatch,
-      lr: np.Array,
-    ): DiffusionDpoStepResult => {
-      const cond = textVectors(text, batch.tokens, config);
-      const { xt, eps, t } = diffusionDpoNoised(batch);
-      const cond2 = np.concatenate([cond.ref, cond], 0);
-      const refErr = denoisingErrors(
-        predictNoise(refTree(refUnet), xt.ref, t.ref, cond2.ref, config, "inference"),
-        eps.ref,
-      );
-      const [[loss, aux], grads] = valueAndGrad(objective, { hasAux: true })(
-        refTree(trained),
-        refUnet,
-        xt,
-        t,
-        cond2,
-        eps,
-        refErr,
-      );
-      const next = opt.step(trained, grads, st, lr);
-      return { loss, aux, unet: next.params, state: next.state, gradNorm: next.gradNorm };
-    },
-  ) as unknown as DiffusionDpoStepFn<T>;
+  return compileUnetStep<T, DiffusionDpoBatch>(
+    opt,
+    diffusionDpoPrepare(config),
+    (policy, xt, t, cond, eps, refErr) =>
+      diffusionDpoObjective(config, policy, xt, t, cond, eps, refErr, o),
+    policyOf,
+  );
 }
 
 /**
@@ -250,42 +293,20 @@ export function makeDiffusionDpoStep<T = UNetParams>(
 export function makeDiffusionSftStep<T = UNetParams>(
   config: DiffusionConfig,
   opt: Adamw,
-  policyOf: (trained: T, refUnet: UNetParams) => UNetParams = (t) => t as unknown as UNetParams,
+  policyOf?: PolicyOf<T>,
 ): DiffusionDpoStepFn<T> {
-  const policy = policyOf as unknown as (p: UNetParams, base: UNetParams) => UNetParams;
-  const objective = (
-    trained: UNetParams,
-    base: UNetParams,
-    xt: np.Array,
-    t: np.Array,
-    cond: np.Array,
-    eps: np.Array,
-  ): [np.Array, Record<string, np.Array>] => {
-    const err = denoisingErrors(predictNoise(policy(trained, base), xt, t, cond, config), eps);
-    return [err.ref.mean(), { mse_w: err.mean() }];
-  };
-  return jit(
-    (
-      trained: UNetParams,
-      st: AdamState<UNetParams>,
-      refUnet: UNetParams,
-      text: TextEncoderParams,
-      batch: DiffusionDpoBatch,
-      lr: np.Array,
-    ): DiffusionDpoStepResult => {
+  return compileUnetStep<T, DiffusionDpoBatch>(
+    opt,
+    (_refUnet, text, batch) => {
       const cond = textVectors(text, batch.tokens, config);
       batch.loser.dispose();
       const xt = qSample(batch.winner, batch.noise.ref, batch.a, batch.b);
-      const [[loss, aux], grads] = valueAndGrad(objective, { hasAux: true })(
-        refTree(trained),
-        refUnet,
-        xt,
-        batch.t,
-        cond,
-        batch.noise,
-      );
-      const next = opt.step(trained, grads, st, lr);
-      return { loss, aux, unet: next.params, state: next.state, gradNorm: next.gradNorm };
+      return [xt, batch.t, cond, batch.noise];
     },
-  ) as unknown as DiffusionDpoStepFn<T>;
+    (policy, xt, t, cond, eps) => {
+      const err = denoisingErrors(predictNoise(policy, xt, t, cond, config), eps);
+      return [err.ref.mean(), { mse_w: err.mean() }];
+    },
+    policyOf,
+  );
 }

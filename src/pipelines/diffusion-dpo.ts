@@ -15,23 +15,18 @@
  * on its convolutions (merged into the UNet on save). The saved directory
  * loads with `loadDiffusion` / `prefopt diffusion sample --model`.
  */
+import type { PixelPair } from "../data/image-pairs.js";
 import { UserError } from "../engine/errors.js";
 import { jit, numpy as np } from "../engine/jax.js";
 import { countParams, disposeTree, refTree } from "../engine/pytree.js";
 import { HostRng, makeKey } from "../engine/random.js";
-import {
-  type DiffusionModel,
-  predictNoise,
-  saveDiffusion,
-  textVectors,
-} from "../models/diffusion/model.js";
+import { type DiffusionModel, saveDiffusion } from "../models/diffusion/model.js";
 import { makeSchedule } from "../models/diffusion/schedule.js";
 import type { TextEncoderParams } from "../models/diffusion/text-encoder.js";
 import { tokenize } from "../models/diffusion/tokenizer.js";
 import type { UNetParams } from "../models/diffusion/unet.js";
 import { initLora, type LoraConfig, type LoraParams, mergeLora } from "../models/lm/lora.js";
 import type { LMParams } from "../models/lm/params.js";
-import { denoisingErrors } from "../objectives/denoising.js";
 import type { PreferenceLossType } from "../objectives/preference-loss.js";
 import { type AdamState, adamw } from "../train/optimizer.js";
 import {
@@ -41,13 +36,18 @@ import {
   stripUndefined,
   type TrainRunOptions,
 } from "../train/run-options.js";
-import { runTraining, type TrainingResult } from "../train/trainer.js";
-import type { PixelPair } from "./diffusion-dpo-pairs.js";
+import {
+  paramsAndOpt,
+  readStepMetrics,
+  rngHost,
+  runTraining,
+  type TrainingResult,
+} from "../train/trainer.js";
 import {
   type DiffusionDpoBatch,
   diffusionDpoBatchFromHost,
-  diffusionDpoNoised,
   diffusionDpoObjective,
+  diffusionDpoPrepare,
   makeDiffusionDpoStep,
   makeDiffusionSftStep,
 } from "./diffusion-dpo-step.js";
@@ -93,7 +93,7 @@ export const DIFFUSION_DPO_DEFAULTS = {
 type Trainable = UNetParams | LoraParams;
 
 type State = {
-  trained: Trainable;
+  params: Trainable;
   opt: AdamState<Trainable>;
   rng: HostRng;
 };
@@ -205,6 +205,7 @@ export async function runDiffusionDpo(
           policyOf,
         );
   // evaluation: the DPO metrics on held-out pairs at fixed noise and timesteps (both modes)
+  const prepare = diffusionDpoPrepare(config);
   const evalFn = jit(
     (
       trained: UNetParams,
@@ -212,13 +213,7 @@ export async function runDiffusionDpo(
       text: TextEncoderParams,
       batch: DiffusionDpoBatch,
     ) => {
-      const cond = textVectors(text, batch.tokens, config);
-      const { xt, eps, t } = diffusionDpoNoised(batch);
-      const cond2 = np.concatenate([cond.ref, cond], 0);
-      const refErr = denoisingErrors(
-        predictNoise(refTree(refUnet), xt.ref, t.ref, cond2.ref, config, "inference"),
-        eps.ref,
-      );
+      const [xt, t, cond2, eps, refErr] = prepare(refUnet, text, batch);
       const [loss, aux] = diffusionDpoObjective(
         config,
         policyOf(trained, refUnet),
@@ -264,27 +259,27 @@ export async function runDiffusionDpo(
           `${train.n} training pairs, ${evalSet?.n ?? 0} eval pairs, ${o.steps} steps of ${o.batchSize}` +
           `${o.mode === "dpo" ? `, β ${o.beta}` : ""}`,
       );
-      return { trained, opt: opt.init(refTree(trained)), rng: new HostRng(o.seed * 7919 + 5) };
+      return {
+        params: trained,
+        opt: opt.init(refTree(trained)),
+        rng: new HostRng(o.seed * 7919 + 5),
+      };
     },
     step: async (s, step) => {
       const idx = Array.from({ length: o.batchSize }, () => s.rng.int(train.n));
       const g = gather(train, idx, P, L);
       const batch = diffusionDpoBatchFromHost(schedule, g.w, g.l, g.t, idx.length, S, s.rng);
       const r = stepFn(
-        s.trained,
+        s.params,
         s.opt,
         refTree(refUnet),
         refTree(text),
         batch,
         np.array(lr(step), { dtype: np.float32 }),
       );
-      s.trained = r.unet;
+      s.params = r.unet;
       s.opt = r.state;
-      const m: Record<string, number> = { loss: (await r.loss.data())[0] };
-      m.grad_norm = (await r.gradNorm.data())[0];
-      for (const [k, v] of Object.entries(r.aux)) m[k] = (await v.data())[0];
-      m.learning_rate = lr(step);
-      return m;
+      return { ...(await readStepMetrics(r)), learning_rate: lr(step) };
     },
     evaluate: async (s) => {
       const sums: Record<string, number> = {};
@@ -292,7 +287,7 @@ export async function runDiffusionDpo(
       for (const b of evalBatches) {
         const k = b.winner.shape[0];
         const r = evalFn(
-          refTree(s.trained as UNetParams),
+          refTree(s.params as UNetParams),
           refTree(refUnet),
           refTree(text),
           refTree(b),
@@ -306,25 +301,16 @@ export async function runDiffusionDpo(
       for (const [k, v] of Object.entries(sums)) out[k] = v / n;
       return out;
     },
-    snapshot: (s) => ({ params: s.trained, optState: s.opt, host: { rng: s.rng.state } }),
-    restore: (s, loaded) => {
-      disposeTree(s.trained);
-      disposeTree(s.opt);
-      s.trained = loaded.params as Trainable;
-      s.opt = loaded.optState as AdamState<Trainable>;
-      const host = loaded.host as { rng?: number } | undefined;
-      if (host?.rng !== undefined) s.rng.state = host.rng;
-      return s;
-    },
+    ...paramsAndOpt<State>(rngHost<State>()),
   });
   const s = result.state;
   const unet = loraCfg
     ? (mergeLora(
         refTree(refUnet) as unknown as LMParams,
-        s.trained as LoraParams,
+        s.params as LoraParams,
         loraCfg,
       ) as unknown as UNetParams)
-    : (s.trained as UNetParams);
+    : (s.params as UNetParams);
   await saveDiffusion(
     opts.out,
     { config, params: { unet, text } },

@@ -18,7 +18,8 @@
  * All randomness comes from a checkpointed host generator, so a resumed run
  * continues the same sequence.
  */
-import type { ImagePair } from "../data/image-pairs.js";
+import type { PixelPair } from "../data/image-pairs.js";
+import { UserError } from "../engine/errors.js";
 import { numpy as np } from "../engine/jax.js";
 import { disposeTree, refTree } from "../engine/pytree.js";
 import { HostRng } from "../engine/random.js";
@@ -27,41 +28,37 @@ import { makeSchedule } from "../models/diffusion/schedule.js";
 import { tokenize } from "../models/diffusion/tokenizer.js";
 import type { UNetParams } from "../models/diffusion/unet.js";
 import { type AdamState, adamw } from "../train/optimizer.js";
-import { runTraining } from "../train/trainer.js";
+import {
+  loopOptions,
+  runConfig,
+  stripUndefined,
+  type TrainRunOptions,
+} from "../train/run-options.js";
+import { paramsAndOpt, readStepMetrics, rngHost, runTraining } from "../train/trainer.js";
 import { diffusionDpoBatchFromHost } from "./diffusion-dpo-step.js";
 import { makeDuoStep, priorNoiseFromHost } from "./duo-step.js";
 
 export type DuoPromptMode = "empty" | "prompted";
 
-export type DuoOptions = {
-  outDir: string;
+/**
+ * The shared run options (`out`, `steps`, `lr` overriding the β-derived
+ * learning rate, `batchSize` pairs per step, `saveEvery`, `seed`, ...; a
+ * stopped run leaves its checkpoint and no final model) plus DUO's own.
+ */
+export type DuoOptions = TrainRunOptions & {
   beta?: number;
   /** lr = baseLr · 100/β (reference code). */
   baseLr?: number;
   /** λ = baseLambda · β/100 (reference code). */
   baseLambda?: number;
-  /** Overrides the derived learning rate / λ. */
-  learningRate?: number;
+  /** Overrides the derived λ. */
   lambda?: number;
-  steps?: number;
-  /** Pairs per step. */
-  batchSize?: number;
   /** Pure-noise rows of the preservation term per step (default: batchSize, as the reference). */
   priorBatch?: number;
   prompts?: DuoPromptMode;
   /** Share of pairs whose prompt is dropped to "" in "prompted" mode. */
   promptDropout?: number;
   weightDecay?: number;
-  seed?: number;
-  resume?: boolean;
-  saveEvery?: number;
-  /** Metrics line every this many steps (default 10). */
-  logEvery?: number;
-  verbose?: boolean;
-  signal?: AbortSignal;
-  /** Stop (checkpointed, no final model) after this many steps, as SIGINT would (tests). */
-  stopAfter?: number;
-  onNonFinite?: "stop" | "skip";
 };
 
 export const DUO_DEFAULTS = {
@@ -74,6 +71,7 @@ export const DUO_DEFAULTS = {
   promptDropout: 0.2,
   weightDecay: 1e-4,
   seed: 0,
+  saveEvery: 50,
 };
 
 /** The reference code's coupling of learning rate and λ to β. */
@@ -87,27 +85,27 @@ export function duoHyperparameters(o: { beta: number; baseLr?: number; baseLambd
   };
 }
 
-type State = { unet: UNetParams; opt: AdamState<UNetParams>; rng: HostRng };
+type State = { params: UNetParams; opt: AdamState<UNetParams>; rng: HostRng };
 
 export type DuoResult = {
   status: string;
   seconds: number;
   step: number;
-  learningRate: number;
+  lr: number;
   lambda: number;
   lastLog: Record<string, unknown> | null;
 };
 
-/** Trains DUO from `base` on `pairs` and saves the tuned model into `outDir`. */
+/** Trains DUO from `base` on `pairs` and saves the tuned model into `out`. */
 export async function trainDuo(
   base: DiffusionModel,
-  pairs: ImagePair[],
+  pairs: PixelPair[],
   opts: DuoOptions,
 ): Promise<DuoResult> {
-  const o = { ...DUO_DEFAULTS, ...stripUndefined(opts) };
-  if (pairs.length === 0) throw new Error("trainDuo: no pairs to train on");
+  const o = { ...DUO_DEFAULTS, ...stripUndefined(opts), out: opts.out };
+  if (pairs.length === 0) throw new UserError("duo: no pairs to train on");
   const hp = duoHyperparameters(o);
-  const learningRate = opts.learningRate ?? hp.learningRate;
+  const learningRate = opts.lr ?? hp.learningRate;
   const lambda = opts.lambda ?? hp.lambda;
   const config = base.config;
   const schedule = makeSchedule(config.schedule.kind, config.schedule.T);
@@ -119,31 +117,15 @@ export async function trainDuo(
   const step = makeDuoStep(config, opt, { beta: o.beta, lambda });
   const P = S * S;
   const nullTokens = tokenize(Array(M).fill(""), config.vocab, L);
-  const stop = new AbortController();
-  o.signal?.addEventListener("abort", () => stop.abort());
 
   const result = await runTraining<State>({
-    outDir: opts.outDir,
-    totalSteps: o.steps,
-    resume: o.resume ?? true,
-    saveEvery: o.saveEvery ?? 50,
-    logEvery: o.logEvery,
+    ...loopOptions(o, "duo", o.steps, { ...runConfig(o), lr: learningRate, lambda }),
     keepCheckpoints: 1,
-    label: "duo",
-    verbose: o.verbose ?? true,
-    signal: stop.signal,
-    onNonFinite: o.onNonFinite,
-    config: {
-      ...stripUndefined({ ...o, signal: undefined, stopAfter: undefined }),
-      learningRate,
-      lambda,
-    },
     init: () => {
-      const unet = refTree(base.params.unet);
-      return { unet, opt: opt.init(refTree(unet)), rng: new HostRng(o.seed * 104729 + 16) };
+      const params = refTree(base.params.unet);
+      return { params, opt: opt.init(refTree(params)), rng: new HostRng(o.seed * 104729 + 16) };
     },
-    step: async (s, index) => {
-      if (o.stopAfter !== undefined && index + 1 >= o.stopAfter) stop.abort();
+    step: async (s) => {
       const winner = new Float32Array(B * P);
       const loser = new Float32Array(B * P);
       const prompts: string[] = [];
@@ -164,40 +146,26 @@ export async function trainDuo(
         priorTokens: np.array(nullTokens, { dtype: np.int32 }).reshape([M, L]),
       };
       const out = step(
-        s.unet,
+        s.params,
         s.opt,
         refTree(base.params.unet),
         refTree(base.params.text),
         duoBatch,
         np.array(learningRate, { dtype: np.float32 }),
       );
-      s.unet = out.unet;
+      s.params = out.unet;
       s.opt = out.state;
-      const m: Record<string, number> = {
-        loss: (await out.loss.data())[0],
-        grad_norm: (await out.gradNorm.data())[0],
-      };
-      for (const [k, v] of Object.entries(out.aux)) m[k] = (await v.data())[0];
-      return m;
+      return readStepMetrics(out);
     },
-    snapshot: (s) => ({ params: s.unet, optState: s.opt, host: { rng: s.rng.state } }),
-    restore: (s, loaded) => {
-      disposeTree(s.unet);
-      disposeTree(s.opt);
-      s.unet = loaded.params as UNetParams;
-      s.opt = loaded.optState as AdamState<UNetParams>;
-      const host = loaded.host as { rng?: number } | undefined;
-      if (host?.rng !== undefined) s.rng.state = host.rng;
-      return s;
-    },
+    ...paramsAndOpt<State>(rngHost<State>()),
   });
   const s = result.state;
   step.dispose();
   // a stopped run leaves its checkpoint only; rerunning resumes and writes the model
   if (result.status === "completed") {
     await saveDiffusion(
-      opts.outDir,
-      { config, params: { unet: s.unet, text: base.params.text } },
+      o.out,
+      { config, params: { unet: s.params, text: base.params.text } },
       {
         method: "duo",
         beta: String(o.beta),
@@ -207,18 +175,14 @@ export async function trainDuo(
       },
     );
   }
-  disposeTree(s.unet);
+  disposeTree(s.params);
   disposeTree(s.opt);
   return {
     status: result.status,
     seconds: result.seconds,
     step: result.step,
-    learningRate,
+    lr: learningRate,
     lambda,
     lastLog: result.lastLog as Record<string, unknown> | null,
   };
-}
-
-function stripUndefined<T extends object>(x: T): Partial<T> {
-  return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

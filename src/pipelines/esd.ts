@@ -9,7 +9,8 @@
  * unsafe images of the DUO pairs), which avoids a sampler run per step.
  * Resumable bit-for-bit: every draw comes from a checkpointed host generator.
  */
-import type { ImagePair } from "../data/image-pairs.js";
+import type { PixelPair } from "../data/image-pairs.js";
+import { UserError } from "../engine/errors.js";
 import { jit, numpy as np, valueAndGrad } from "../engine/jax.js";
 import { disposeTree, refTree } from "../engine/pytree.js";
 import { HostRng } from "../engine/random.js";
@@ -27,23 +28,28 @@ import type { UNetParams } from "../models/diffusion/unet.js";
 import { denoisingLoss } from "../objectives/denoising.js";
 import { esdTarget } from "../objectives/esd.js";
 import { type AdamState, type Adamw, adamw } from "../train/optimizer.js";
-import { runTraining } from "../train/trainer.js";
+import {
+  loopOptions,
+  runConfig,
+  stripUndefined,
+  type TrainRunOptions,
+} from "../train/run-options.js";
+import { paramsAndOpt, readStepMetrics, rngHost, runTraining } from "../train/trainer.js";
 
-export type EsdOptions = {
-  outDir: string;
+/** The shared run options (`batchSize`: concept images per step; constant `lr`) plus η. */
+export type EsdOptions = TrainRunOptions & {
   /** Negative-guidance strength η (the paper's default 1). */
   eta?: number;
-  learningRate?: number;
-  steps?: number;
-  batchSize?: number;
-  seed?: number;
-  resume?: boolean;
-  saveEvery?: number;
-  verbose?: boolean;
-  signal?: AbortSignal;
 };
 
-export const ESD_DEFAULTS = { eta: 1, learningRate: 2e-4, steps: 200, batchSize: 8, seed: 0 };
+export const ESD_DEFAULTS = {
+  eta: 1,
+  lr: 2e-4,
+  steps: 200,
+  batchSize: 8,
+  seed: 0,
+  saveEvery: 50,
+};
 
 type EsdBatch = {
   x0: np.Array;
@@ -93,47 +99,31 @@ export function makeEsdStep(config: DiffusionConfig, opt: Adamw, eta: number) {
   );
 }
 
-type State = { unet: UNetParams; opt: AdamState<UNetParams>; rng: HostRng };
+type State = { params: UNetParams; opt: AdamState<UNetParams>; rng: HostRng };
 
-/** Trains ESD from `base` on the unsafe images and prompts of `pairs`; saves into `outDir`. */
+/** Trains ESD from `base` on the unsafe images and prompts of `pairs`; saves into `out`. */
 export async function trainEsd(
   base: DiffusionModel,
-  pairs: ImagePair[],
+  pairs: PixelPair[],
   opts: EsdOptions,
 ): Promise<{ status: string; seconds: number; step: number }> {
-  const o = {
-    ...ESD_DEFAULTS,
-    ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
-  };
-  if (pairs.length === 0) throw new Error("trainEsd: no concept images");
+  const o = { ...ESD_DEFAULTS, ...stripUndefined(opts), out: opts.out };
+  if (pairs.length === 0) throw new UserError("esd: no concept images to train on");
   const config = base.config;
   const schedule = makeSchedule(config.schedule.kind, config.schedule.T);
   const S = config.imageSize;
   const P = S * S;
   const L = config.text.maxLen;
   const B = o.batchSize;
-  const opt = adamw({ learningRate: o.learningRate, weightDecay: 0, maxGradNorm: 1 });
+  const opt = adamw({ learningRate: o.lr, weightDecay: 0, maxGradNorm: 1 });
   const step = makeEsdStep(config, opt, o.eta);
   const nullTokens = tokenize(Array(B).fill(""), config.vocab, L);
   const result = await runTraining<State>({
-    outDir: opts.outDir,
-    totalSteps: o.steps,
-    resume: opts.resume ?? true,
-    saveEvery: opts.saveEvery ?? 50,
+    ...loopOptions(o, "esd", o.steps, runConfig(o)),
     keepCheckpoints: 1,
-    label: "esd",
-    verbose: opts.verbose ?? true,
-    signal: opts.signal,
-    config: {
-      eta: o.eta,
-      learningRate: o.learningRate,
-      steps: o.steps,
-      batchSize: B,
-      seed: o.seed,
-    },
     init: () => {
-      const unet = refTree(base.params.unet);
-      return { unet, opt: opt.init(refTree(unet)), rng: new HostRng(o.seed * 7727 + 3) };
+      const params = refTree(base.params.unet);
+      return { params, opt: opt.init(refTree(params)), rng: new HostRng(o.seed * 7727 + 3) };
     },
     step: async (s) => {
       const x0 = new Float32Array(B * P) as Float32Array<ArrayBuffer>;
@@ -149,7 +139,7 @@ export async function trainEsd(
       const { a, b } = qCoefficients(schedule, ts);
       const img = (x: Float32Array<ArrayBuffer>) => np.array(x).reshape([B, S, S, 1]);
       const out = step(
-        s.unet,
+        s.params,
         s.opt,
         refTree(base.params.unet),
         refTree(base.params.text),
@@ -162,30 +152,24 @@ export async function trainEsd(
           tokens: np.array(tokenize(prompts, config.vocab, L), { dtype: np.int32 }).reshape([B, L]),
           nullTokens: np.array(nullTokens, { dtype: np.int32 }).reshape([B, L]),
         },
-        np.array(o.learningRate, { dtype: np.float32 }),
+        np.array(o.lr, { dtype: np.float32 }),
       );
-      s.unet = out.unet;
+      s.params = out.unet;
       s.opt = out.state;
-      return { loss: (await out.loss.data())[0], grad_norm: (await out.gradNorm.data())[0] };
+      return readStepMetrics(out);
     },
-    snapshot: (s) => ({ params: s.unet, optState: s.opt, host: { rng: s.rng.state } }),
-    restore: (s, loaded) => {
-      disposeTree(s.unet);
-      disposeTree(s.opt);
-      s.unet = loaded.params as UNetParams;
-      s.opt = loaded.optState as AdamState<UNetParams>;
-      const host = loaded.host as { rng?: number } | undefined;
-      if (host?.rng !== undefined) s.rng.state = host.rng;
-      return s;
-    },
+    ...paramsAndOpt<State>(rngHost<State>()),
   });
   const s = result.state;
-  await saveDiffusion(
-    opts.outDir,
-    { config, params: { unet: s.unet, text: base.params.text } },
-    { method: "esd", eta: String(o.eta), step: String(result.step) },
-  );
-  disposeTree(s.unet);
+  step.dispose();
+  // a stopped run leaves its checkpoint only; rerunning resumes and writes the model
+  if (result.status === "completed")
+    await saveDiffusion(
+      o.out,
+      { config, params: { unet: s.params, text: base.params.text } },
+      { method: "esd", eta: String(o.eta), step: String(result.step) },
+    );
+  disposeTree(s.params);
   disposeTree(s.opt);
   return { status: result.status, seconds: result.seconds, step: result.step };
 }

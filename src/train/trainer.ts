@@ -175,6 +175,24 @@ export function paramsAndOpt<S extends { params: unknown; opt: unknown }>(host?:
   };
 }
 
+/**
+ * `paramsAndOpt`'s host hooks for a state whose only host state is one
+ * generator `rng` (data order, noise, timesteps): its state is checkpointed,
+ * so a resumed run draws the same sequence.
+ */
+export function rngHost<S extends { rng: { state: number } }>(): {
+  save(s: S): unknown;
+  load(s: S, saved: unknown): void;
+} {
+  return {
+    save: (s) => ({ rng: s.rng.state }),
+    load(s, saved) {
+      const { rng } = saved as { rng?: number };
+      if (rng !== undefined) s.rng.state = rng;
+    },
+  };
+}
+
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Runs (or resumes) a training loop; see `TrainingOptions`. */

@@ -11,13 +11,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { loadImagePairs, readImagePairs } from "../../src/data/image-pairs.js";
+import { loadImagePairs, type PixelPair, readImagePairs } from "../../src/data/image-pairs.js";
 import { numpy as np, random } from "../../src/engine/jax.js";
 import { writeGrayPng } from "../../src/engine/png.js";
 import { refTree } from "../../src/engine/pytree.js";
 import { HostRng, makeKey } from "../../src/engine/random.js";
 import { compareDiffusionModels } from "../../src/eval/diffusion-compare.js";
 import { scoreJudge } from "../../src/eval/image-judge.js";
+import { generateImagePairs, writeImagePairs } from "../../src/experiments/diffusion-dpo-pairs.js";
 import {
   type DiffusionModel,
   defaultDiffusionConfig,
@@ -29,11 +30,6 @@ import {
 import { makeSchedule } from "../../src/models/diffusion/schedule.js";
 import { tokenize } from "../../src/models/diffusion/tokenizer.js";
 import { runDiffusionDpo } from "../../src/pipelines/diffusion-dpo.js";
-import {
-  generateImagePairs,
-  type PixelPair,
-  writeImagePairs,
-} from "../../src/pipelines/diffusion-dpo-pairs.js";
 import {
   diffusionDpoBatchFromHost,
   diffusionDpoNoised,

@@ -24,7 +24,7 @@ import {
   type DuoPairs,
   pairVerdict,
   writeDuoPairs,
-} from "../../src/pipelines/duo-pairs.js";
+} from "../../src/experiments/duo-pairs.js";
 
 /** A 28×28 image with a stroke of width w pixels: a bar x = x0 + slant·(14 − y), with a horizontal foot unless slanted. */
 function stroke(w: number, slant = 0): Float32Array {

@@ -116,7 +116,7 @@ describe("DUO step", () => {
 });
 
 describe("DUO training", () => {
-  const o = { steps: 6, batchSize: 2, saveEvery: 2, logEvery: 1, verbose: false, beta: 500 };
+  const o = { steps: 6, batchSize: 2, saveEvery: 2, logEvery: 1, quiet: true, beta: 500 };
   const metrics = (dir: string) =>
     readFileSync(join(dir, "metrics.jsonl"), "utf8")
       .trim()
@@ -128,13 +128,13 @@ describe("DUO training", () => {
   it("a stopped-and-resumed run equals an uninterrupted one; the output loads", async () => {
     const pairs = fakePairs(4);
     const full = join(tmp, "full");
-    const r = await trainDuo(model, pairs, { ...o, outDir: full });
+    const r = await trainDuo(model, pairs, { ...o, out: full });
     assert.equal(r.status, "completed");
     const split = join(tmp, "split");
-    const first = await trainDuo(model, pairs, { ...o, outDir: split, stopAfter: 3 });
+    const first = await trainDuo(model, pairs, { ...o, out: split, stopAfter: 3 });
     assert.equal(first.status, "interrupted");
     assert.ok(!existsSync(join(split, "model.safetensors")), "no final model from a stopped run");
-    const second = await trainDuo(model, pairs, { ...o, outDir: split });
+    const second = await trainDuo(model, pairs, { ...o, out: split });
     assert.equal(second.status, "completed");
     assert.deepEqual(metrics(split), metrics(full));
     assert.ok(

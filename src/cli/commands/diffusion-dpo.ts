@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { readImagePairs } from "../../data/image-pairs.js";
+import { type PixelPair, readImagePairs } from "../../data/image-pairs.js";
 import { UserError } from "../../engine/errors.js";
 import { initEngine } from "../../engine/init.js";
 import { compareDiffusionModels, sideBySide } from "../../eval/diffusion-compare.js";
@@ -19,6 +19,11 @@ import {
   type Question,
 } from "../../eval/image-judge.js";
 import { visionJudge } from "../../eval/image-judge-llm.js";
+import {
+  generateImagePairs,
+  trainingPrompts,
+  writeImagePairs,
+} from "../../experiments/diffusion-dpo-pairs.js";
 import { defaultModelDir } from "../../models/default-model.js";
 import { type DiffusionModel, loadDiffusion } from "../../models/diffusion/model.js";
 import { loadClassifier } from "../../models/vision/digit-classifier.js";
@@ -27,12 +32,6 @@ import {
   runDiffusionDpo,
   UNET_LORA_TARGETS,
 } from "../../pipelines/diffusion-dpo.js";
-import {
-  generateImagePairs,
-  type PixelPair,
-  trainingPrompts,
-  writeImagePairs,
-} from "../../pipelines/diffusion-dpo-pairs.js";
 import { writeImageGrid } from "../../report/image-grid.js";
 import { formatDuration, ProgressBar } from "../../train/progress.js";
 import {

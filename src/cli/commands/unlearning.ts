@@ -17,6 +17,7 @@ import { conceptByName, conceptPrompts, HEAVY_STROKES } from "../../eval/concept
 import { defenseOfImages, defenseSuccessRate } from "../../eval/defense.js";
 import { evaluateDefenses } from "../../eval/defense-suite.js";
 import { unrelatedPrompts } from "../../eval/preservation.js";
+import { DUO_PAIRS_DEFAULTS, makeDuoPairs, writeDuoPairs } from "../../experiments/duo-pairs.js";
 import { runUnlearningExperiment } from "../../experiments/unlearning.js";
 import { defaultModelDir } from "../../models/default-model.js";
 import { generateImages } from "../../models/diffusion/generate.js";
@@ -28,7 +29,6 @@ import {
   duoHyperparameters,
   trainDuo,
 } from "../../pipelines/duo.js";
-import { DUO_PAIRS_DEFAULTS, makeDuoPairs, writeDuoPairs } from "../../pipelines/duo-pairs.js";
 import { ESD_DEFAULTS, trainEsd } from "../../pipelines/esd.js";
 import { writeImageGrid } from "../../report/image-grid.js";
 import { ProgressBar } from "../../train/progress.js";
@@ -239,19 +239,12 @@ export function registerUnlearning(program: Command): void {
       o,
       async () => {
         const r = await trainDuo(model, pairs, {
-          outDir: f.out,
+          ...f,
           beta: o.beta,
           baseLr: o.baseLr,
           baseLambda: o.baseLambda,
-          learningRate: f.lr,
           lambda: o.lambda,
           prompts: o.prompts,
-          steps: f.steps,
-          batchSize: f.batchSize,
-          seed: f.seed,
-          saveEvery: f.saveEvery,
-          resume: f.resume,
-          onNonFinite: f.skipNonfinite ? "skip" : "stop",
         });
         writeFileAtomic(
           join(o.out, "duo.json"),
@@ -353,7 +346,7 @@ export function registerUnlearning(program: Command): void {
     {
       out: "runs/esd",
       steps: e.steps,
-      lr: e.learningRate,
+      lr: e.lr,
       batchSize: e.batchSize,
       saveEvery: 50,
       seed: e.seed,
@@ -385,17 +378,7 @@ export function registerUnlearning(program: Command): void {
     await runTrainingCommand(
       esd,
       o,
-      () =>
-        trainEsd(model, pairs, {
-          outDir: f.out,
-          eta: o.eta,
-          learningRate: f.lr,
-          steps: f.steps,
-          batchSize: f.batchSize,
-          seed: f.seed,
-          saveEvery: f.saveEvery,
-          resume: f.resume,
-        }),
+      () => trainEsd(model, pairs, { ...f, eta: o.eta }),
       (r) =>
         console.log(
           `wrote ${o.out} (${r.status}, ${r.step} steps) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
