@@ -121,6 +121,15 @@ export function normalisePreferenceRow(
     }
     margin = o.margin;
   }
+  if (
+    typeof o.chosen === "string" &&
+    Array.isArray(o.rejected) &&
+    o.rejected.every((x) => typeof x === "string")
+  ) {
+    throw new UserError(
+      `${where(file, line, "rejected")}: a list of answers (a listwise row, ranked best first); train it with --loss-type listwise, or give one rejected string per pair`,
+    );
+  }
   const conversational = isMessageList(o.chosen) || isMessageList(o.rejected);
   let ex: PreferenceExample;
   if (!conversational) {
@@ -248,6 +257,21 @@ export function preferenceJsonl(examples: PreferenceExample[]): string {
     )
     .join("\n")
     .concat("\n");
+}
+
+/**
+ * `splitEval` over consecutive groups of `group` items (a ranking's pairs
+ * stay together): group j goes to eval when j % k = k − 1.
+ */
+export function splitEvalGroups<T>(
+  xs: T[],
+  fraction: number,
+  group: number,
+): { train: T[]; eval: T[] } {
+  const groups: T[][] = [];
+  for (let i = 0; i < xs.length; i += group) groups.push(xs.slice(i, i + group));
+  const s = splitEval(groups, fraction);
+  return { train: s.train.flat(), eval: s.eval.flat() };
 }
 
 /** Deterministic split: every k-th example (k = round(1/fraction)) goes to eval. */

@@ -6,17 +6,20 @@
  * samples of a prompt becomes a preference drawn from the Bradley–Terry model
  * of that reward, x_a ≻ x_b with probability σ((r_a − r_b)/τ). A policy is
  * scored on the same world by the mean AFINN reward of its samples and their
- * sequence-level KL to a reference.
+ * sequence-level KL to a reference. For listwise DPO a prompt's samples are
+ * ranked instead, by one draw from the Plackett–Luce model of the reward.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "../engine/atomic.js";
+import { UserError } from "../engine/errors.js";
 import { HostRng } from "../engine/random.js";
 import type { LMConfig } from "../models/lm/config.js";
 import { completionLogProbs } from "../models/lm/pair-logprobs.js";
 import type { LMParams } from "../models/lm/params.js";
 import { sampleBatch } from "../models/lm/sample-batch.js";
 import { afinnScore } from "./afinn.js";
+import { listwiseJsonl, loadListwiseJsonl, type RankedExample } from "./listwise-data.js";
 import { movieReviewCorpus } from "./movie-reviews.js";
 import { loadPreferenceJsonl, type PreferenceExample, preferenceJsonl } from "./preference-data.js";
 
@@ -132,8 +135,64 @@ export function bradleyTerryPreferences(
   return out;
 }
 
+/**
+ * Rankings from scored samples, one per prompt, drawn exactly from the
+ * Plackett–Luce model of the reward at temperature τ (default 1): sorting by
+ * r/τ + Gumbel noise picks each position with probability e^{r_k/τ} / Σ_{j left} e^{r_j/τ}.
+ * Empty and repeated completions are dropped first; a prompt left with fewer
+ * than `size` answers (default: all its samples) gives no ranking, and a
+ * longer one keeps its first `size` distinct answers.
+ */
+export function plackettLuceRankings(
+  scored: ScoredSamples[],
+  o: { seed?: number; temperature?: number; size?: number } = {},
+): RankedExample[] {
+  const rng = new HostRng(o.seed ?? 0);
+  const tau = o.temperature ?? 1;
+  const out: RankedExample[] = [];
+  for (const s of scored) {
+    const size = o.size ?? s.completions.length;
+    const seen = new Set<string>();
+    const keep: number[] = [];
+    s.completions.forEach((x, i) => {
+      if (x.trim() === "" || seen.has(x) || keep.length >= size) return;
+      seen.add(x);
+      keep.push(i);
+    });
+    if (keep.length < Math.max(2, size)) continue;
+    // Gumbel(0, 1) = −log(−log U)
+    const key = keep.map(
+      (i) => s.rewards[i] / tau - Math.log(-Math.log(Math.max(rng.next(), 1e-300))),
+    );
+    const order = keep.map((_, j) => j).sort((a, b) => key[b] - key[a]);
+    const ranked = order.map((j) => s.completions[keep[j]]);
+    out.push({ prompt: s.prompt, chosen: ranked[0], rejected: ranked.slice(1) });
+  }
+  return out;
+}
+
 /** What the embedded-world recipes need of a language model. */
 export type SamplingModel = { config: LMConfig; params: LMParams; tokenizer: PromptTokenizer };
+
+export type EmbeddedDataOptions = {
+  prompts: number;
+  samplesPerPrompt: number;
+  maxNewTokens: number;
+  seed: number;
+  rebuild?: boolean;
+  log?: (line: string) => void;
+};
+
+/** `samplesPerPrompt` AFINN-scored samples of `lm` for `sentimentPrompts(prompts, 1234 + seed)`. */
+function embeddedSamples(lm: SamplingModel, o: EmbeddedDataOptions): Promise<ScoredSamples[]> {
+  return sampleAndScore(
+    lm.config,
+    lm.params,
+    lm.tokenizer,
+    sentimentPrompts(o.prompts, 1234 + o.seed),
+    { n: o.samplesPerPrompt, maxNewTokens: o.maxNewTokens, seed: o.seed },
+  );
+}
 
 /**
  * The embedded world's preference data set, the one recipe every command
@@ -145,14 +204,7 @@ export type SamplingModel = { config: LMConfig; params: LMParams; tokenizer: Pro
 export async function embeddedPreferences(
   lm: SamplingModel,
   path: string,
-  o: {
-    prompts: number;
-    samplesPerPrompt: number;
-    maxNewTokens: number;
-    seed: number;
-    rebuild?: boolean;
-    log?: (line: string) => void;
-  },
+  o: EmbeddedDataOptions,
 ): Promise<PreferenceExample[]> {
   const log = o.log ?? (() => {});
   if (existsSync(path) && !o.rebuild) {
@@ -163,17 +215,50 @@ export async function embeddedPreferences(
   log(
     `sampling ${o.samplesPerPrompt} completions for ${o.prompts} prompts, AFINN scores, Bradley–Terry labels`,
   );
-  const scored = await sampleAndScore(
-    lm.config,
-    lm.params,
-    lm.tokenizer,
-    sentimentPrompts(o.prompts, 1234 + o.seed),
-    { n: o.samplesPerPrompt, maxNewTokens: o.maxNewTokens, seed: o.seed },
-  );
-  const ex = bradleyTerryPreferences(scored, { seed: o.seed });
+  const ex = bradleyTerryPreferences(await embeddedSamples(lm, o), { seed: o.seed });
   mkdirSync(dirname(path), { recursive: true });
   writeFileAtomic(path, preferenceJsonl(ex));
   log(`${ex.length} preference pairs written to ${path}`);
+  return ex;
+}
+
+/**
+ * The embedded world's rankings for listwise DPO: the same samples as
+ * `embeddedPreferences`, one Plackett–Luce ranking of all `samplesPerPrompt`
+ * answers per prompt at temperature 1, written to `path` as listwise JSONL
+ * (read back instead unless `rebuild`).
+ */
+export async function embeddedRankings(
+  lm: SamplingModel,
+  path: string,
+  o: EmbeddedDataOptions,
+): Promise<RankedExample[]> {
+  const log = o.log ?? (() => {});
+  if (existsSync(path) && !o.rebuild) {
+    const ex = loadListwiseJsonl(path);
+    log(`reusing ${ex.length} embedded-world rankings in ${path}`);
+    return ex;
+  }
+  if (o.samplesPerPrompt < 2)
+    throw new UserError(
+      `--samples-per-prompt: a ranking needs at least 2, got ${o.samplesPerPrompt}`,
+    );
+  log(
+    `sampling ${o.samplesPerPrompt} completions for ${o.prompts} prompts, AFINN scores, Plackett–Luce rankings`,
+  );
+  const ex = plackettLuceRankings(await embeddedSamples(lm, o), {
+    seed: o.seed,
+    size: o.samplesPerPrompt,
+  });
+  if (ex.length === 0)
+    throw new UserError(
+      `no prompt had ${o.samplesPerPrompt} distinct non-empty samples to rank; lower --samples-per-prompt`,
+    );
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, listwiseJsonl(ex));
+  log(
+    `${ex.length} rankings of ${o.samplesPerPrompt} written to ${path} (${o.prompts - ex.length} prompts with empty or repeated samples left out)`,
+  );
   return ex;
 }
 

@@ -263,7 +263,11 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
     if (secs === null) {
       const r = await runDpo({
         model: modelDir,
-        data: prefPath,
+        // listwise: one Plackett–Luce ranking of each prompt's same samples (the run draws them)
+        data: f.type === "listwise" ? undefined : prefPath,
+        numPrompts: o.prompts,
+        samplesPerPrompt: o.samplesPerPrompt,
+        maxNewTokens: o.maxNewTokens,
         out: dir,
         beta: f.beta,
         lossType: f.type,
@@ -275,7 +279,7 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
       });
       secs = r.seconds;
     }
-    const name = { simpo: "SimPO", orpo: "ORPO", kto: "KTO" }[f.type];
+    const name = { simpo: "SimPO", orpo: "ORPO", kto: "KTO", listwise: "Listwise DPO" }[f.type];
     await evalDir(name, `${f.type === "orpo" ? "λ" : "β"}=${f.beta}`, dir, secs);
   }
   if (o.iterativeRounds > 0) {

@@ -1,11 +1,16 @@
 /**
- * The DPO task's other members: SimPO and ORPO (no reference model) and KTO
+ * The DPO task's other members: SimPO and ORPO (no reference model), KTO
  * (each pair's chosen answer a desirable example, its rejected one an
- * undesirable example, as TRL's KTOTrainer unpairs preference data), on the
- * same prefix-shared packed batch as DPO, with TRL's metric names.
+ * undesirable example, as TRL's KTOTrainer unpairs preference data) and
+ * listwise DPO (rankings of K answers, each packed as K−1 consecutive pairs
+ * (best, y_k) whose log-probs are reshaped to [N, K]), on the same
+ * prefix-shared packed batch as DPO, with TRL's metric names. Training and
+ * held-out evaluation both run `familyPairObjective` (src/pipelines/dpo.ts),
+ * so each formula lives once, in src/objectives/.
  *   simpo: preferenceLoss(ℓ̄_w − ℓ̄_l − γ/β; β)                      (src/objectives/simpo.ts)
  *   orpo:  −ℓ̄_w − β·log σ(log odds(y_w) − log odds(y_l))           (src/objectives/orpo.ts, λ = β as in TRL)
- *   kto:   1 − σ(β(h_w − z₀)),  1 − σ(β(z₀ − h_l)),  h = log π/π_ref (src/objectives/kto.ts)
+ *   kto:   λ_D(1 − σ(β(h_w − z₀))),  λ_U(1 − σ(β(z₀ − h_l))),  h = log π/π_ref (src/objectives/kto.ts)
+ *   listwise: −Σ_k log(e^{s_k} / Σ_{j≥k} e^{s_j}),  s = β·log π/π_ref      (src/objectives/listwise-dpo.ts)
  * ℓ̄ is the length-averaged log-prob. KTO's reference point z₀ is the batch's
  * mean log-ratio over both answers, clamped at 0 and without gradient (TRL
  * uses mismatched prompt–completion pairs of the batch; here the batch's own,
@@ -16,11 +21,11 @@ import type { LMConfig } from "../models/lm/config.js";
 import { type PackedPairArrays, pairLogProbs } from "../models/lm/pair-logprobs.js";
 import type { LMParams } from "../models/lm/params.js";
 import { ktoLoss } from "../objectives/kto.js";
+import { listwiseDpoLoss } from "../objectives/listwise-dpo.js";
 import { orpoLoss } from "../objectives/orpo.js";
 import { simpoLoss } from "../objectives/simpo.js";
-import type { RefLogps } from "../train/ref-logp-cache.js";
 
-export const FAMILY_LOSS_TYPES = ["simpo", "orpo", "kto"] as const;
+export const FAMILY_LOSS_TYPES = ["simpo", "orpo", "kto", "listwise"] as const;
 export type FamilyLossType = (typeof FAMILY_LOSS_TYPES)[number];
 
 export function isFamilyLossType(t: string): t is FamilyLossType {
@@ -35,6 +40,8 @@ export type FamilyOptions = {
   /** KTO's λ_D and λ_U */
   desirableWeight?: number;
   undesirableWeight?: number;
+  /** listwise: answers per ranking K (the batch holds K−1 consecutive pairs per ranking; default 2) */
+  listSize?: number;
 };
 
 /**
@@ -56,6 +63,34 @@ export function familyPairObjective(
     "logps/chosen": chosen.ref.mean(),
     "logps/rejected": rejected.ref.mean(),
   };
+  if (o.type === "listwise") {
+    chosenLengths.dispose();
+    rejectedLengths.dispose();
+    const k = o.listSize ?? 2;
+    const n = chosen.shape[0] / (k - 1);
+    if (!(Number.isInteger(k) && k >= 2 && Number.isInteger(n)))
+      throw new RangeError(`listwise: ${chosen.shape[0]} pairs are not rankings of ${k}`);
+    // [N, K]: the best answer (the same in each of a ranking's pairs) then the K−1 below it
+    const ranked = (best: np.Array, below: np.Array) =>
+      np.concatenate([best.reshape([n, k - 1]).slice([], [0, 1]), below.reshape([n, k - 1])], 1);
+    const out = listwiseDpoLoss(
+      { policyLogps: ranked(chosen, rejected), refLogps: ranked(refChosen, refRejected) },
+      { beta: o.beta },
+    );
+    out.losses.dispose();
+    const best = out.rewards.ref.slice([], [0, 1]);
+    const below = out.rewards.slice([], [1, k]);
+    return [
+      out.loss,
+      {
+        "rewards/chosen": best.ref.mean(),
+        "rewards/rejected": below.ref.mean(),
+        "rewards/accuracies": out.accuracy,
+        "rewards/margins": best.sub(below).mean(),
+        ...logps,
+      },
+    ];
+  }
   if (o.type === "kto") {
     chosenLengths.dispose();
     rejectedLengths.dispose();
@@ -124,60 +159,4 @@ export function familyPairObjective(
       ...logps,
     },
   ];
-}
-
-/** The same losses and metrics on the host, from summed log-probs and token counts (held-out evaluation). */
-export function familyMetricsFromLogps(
-  policy: RefLogps,
-  ref: RefLogps,
-  o: FamilyOptions,
-): Record<string, number> {
-  const n = policy.chosen.length;
-  const logSig = (z: number) => -(Math.max(-z, 0) + Math.log1p(Math.exp(-Math.abs(z))));
-  const sig = (z: number) => 1 / (1 + Math.exp(-z));
-  let z0 = 0;
-  if (o.type === "kto") {
-    for (let i = 0; i < n; i++)
-      z0 += policy.chosen[i] - ref.chosen[i] + policy.rejected[i] - ref.rejected[i];
-    z0 = Math.max(0, z0 / (2 * n));
-  }
-  let loss = 0;
-  let rc = 0;
-  let rr = 0;
-  let acc = 0;
-  for (let i = 0; i < n; i++) {
-    const lw = policy.chosen[i] / Math.max(1, policy.chosenTokens[i]);
-    const ll = policy.rejected[i] / Math.max(1, policy.rejectedTokens[i]);
-    let a: number;
-    let b: number;
-    if (o.type === "simpo") {
-      a = o.beta * lw;
-      b = o.beta * ll;
-      loss += -logSig(a - b - (o.simpoGamma ?? 0.5));
-    } else if (o.type === "orpo") {
-      a = o.beta * lw;
-      b = o.beta * ll;
-      const l1m = (x: number) => Math.log(-Math.expm1(Math.min(x, -1e-6)));
-      loss += -lw - o.beta * logSig(lw - ll - (l1m(lw) - l1m(ll)));
-    } else {
-      const hw = policy.chosen[i] - ref.chosen[i];
-      const hl = policy.rejected[i] - ref.rejected[i];
-      a = o.beta * hw;
-      b = o.beta * hl;
-      loss +=
-        ((o.desirableWeight ?? 1) * (1 - sig(o.beta * (hw - z0))) +
-          (o.undesirableWeight ?? 1) * (1 - sig(o.beta * (z0 - hl)))) /
-        2;
-    }
-    rc += a;
-    rr += b;
-    acc += a > b ? 1 : 0;
-  }
-  return {
-    loss: loss / n,
-    "rewards/chosen": rc / n,
-    "rewards/rejected": rr / n,
-    "rewards/accuracies": acc / n,
-    "rewards/margins": (rc - rr) / n,
-  };
 }

@@ -14,14 +14,19 @@ import type { LMParams } from "../models/lm/params.js";
 import { dpoLoss } from "../objectives/dpo.js";
 import type { PreferenceLossType } from "../objectives/preference-loss.js";
 import type { AdamState, Adamw } from "../train/optimizer.js";
-import { type FamilyLossType, familyPairObjective, isFamilyLossType } from "./dpo-family.js";
+import {
+  type FamilyLossType,
+  type FamilyOptions,
+  familyPairObjective,
+  isFamilyLossType,
+} from "./dpo-family.js";
 
 export type DpoStepOptions = {
   beta: number;
   /** a margin loss of preferenceLoss, or a DPO-family member (src/pipelines/dpo-family.ts) */
   type?: PreferenceLossType | FamilyLossType;
   labelSmoothing?: number;
-};
+} & Pick<FamilyOptions, "simpoGamma" | "desirableWeight" | "undesirableWeight" | "listSize">;
 
 export type DpoStepResult<T = LMParams> = {
   loss: np.Array;
@@ -61,7 +66,7 @@ export function dpoPairObjective(
 ): [np.Array, Record<string, np.Array>] {
   const type = o.type ?? "sigmoid";
   if (isFamilyLossType(type))
-    return familyPairObjective(c, params, batch, refChosen, refRejected, { type, beta: o.beta });
+    return familyPairObjective(c, params, batch, refChosen, refRejected, { ...o, type });
   const { chosen, rejected } = pairLogProbs(c, params, batch, { average: o.type === "ipo" });
   const out = dpoLoss(
     {
@@ -101,7 +106,7 @@ export function makeDpoStep<T = LMParams, Base = NoBase>(
   policyOf: (params: T, base: Base) => LMParams = (t) => t as unknown as LMParams,
 ): DpoStepFn<T, Base> {
   const lossOpts = {
-    beta: o.beta,
+    ...o,
     type: o.type ?? "sigmoid",
     labelSmoothing: o.labelSmoothing ?? 0,
   };

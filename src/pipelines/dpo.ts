@@ -10,12 +10,19 @@
  * (`dpoPairObjective`) and log TRL's metrics under TRL's names; the final
  * model is written in Hugging Face layout. With no dataset it trains on the
  * embedded world's preferences (samples of the model scored by AFINN,
- * Bradley–Terry labels).
+ * Bradley–Terry labels). With --loss-type listwise the data are rankings
+ * (src/data/listwise-data.ts; embedded: one Plackett–Luce ranking of each
+ * prompt's samples), each run as K−1 consecutive pairs of one batch.
  */
 import { join } from "node:path";
+import { loadListwiseJsonl, rankedPairs } from "../data/listwise-data.js";
 import { type TruncationOptions, tokenizePairs } from "../data/preference-collate.js";
-import { loadPreferenceJsonl, type PreferenceExample, splitEval } from "../data/preference-data.js";
-import { embeddedPreferences } from "../data/sentiment-preferences.js";
+import {
+  loadPreferenceJsonl,
+  type PreferenceExample,
+  splitEvalGroups,
+} from "../data/preference-data.js";
+import { embeddedPreferences, embeddedRankings } from "../data/sentiment-preferences.js";
 import { writeJsonAtomic } from "../engine/atomic.js";
 import { UserError } from "../engine/errors.js";
 import { initEngine } from "../engine/init.js";
@@ -72,9 +79,14 @@ export type DpoOptions = TrainRunOptions & {
   /** TRL preference JSONL (default: build the embedded world's preferences) */
   data?: string;
   beta?: number;
-  /** sigmoid | hinge | ipo | robust (preferenceLoss), or simpo | orpo | kto (src/pipelines/dpo-family.ts) */
+  /** sigmoid | hinge | ipo | robust (preferenceLoss), or simpo | orpo | kto | listwise (src/pipelines/dpo-family.ts) */
   lossType?: PreferenceLossType | FamilyLossType;
   labelSmoothing?: number;
+  /** SimPO's target margin γ (TRL simpo_gamma, default 0.5) */
+  simpoGamma?: number;
+  /** KTO's λ_D and λ_U (TRL desirable_weight, undesirable_weight, default 1) */
+  desirableWeight?: number;
+  undesirableWeight?: number;
   weightDecay?: number;
   maxGradNorm?: number;
   /** passes over the data when `steps` is not given */
@@ -128,6 +140,8 @@ export type DpoResult = {
   data: string;
   steps: number;
   pairs: { train: number; eval: number };
+  /** listwise: rankings of `size` answers (each trained as size − 1 of the pairs) */
+  rankings?: { train: number; eval: number; size: number };
   refCacheHit: boolean;
   refCachePath?: string;
   train: DpoMetrics;
@@ -170,24 +184,51 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   const log = runLog(opts);
   const modelDir = opts.model ?? defaultModelDir("text");
   if (!(o.beta > 0)) throw new UserError(`--beta: must be > 0, got ${o.beta}`);
+  // the family's own knobs, range-checked and refused with a loss type that ignores them
+  const knobs = [
+    ["--simpo-gamma", o.simpoGamma, "simpo", 0],
+    ["--desirable-weight", o.desirableWeight, "kto", Number.MIN_VALUE],
+    ["--undesirable-weight", o.undesirableWeight, "kto", Number.MIN_VALUE],
+  ] as const;
+  for (const [flag, v, type, min] of knobs) {
+    if (v === undefined) continue;
+    if (!(Number.isFinite(v) && v >= min))
+      throw new UserError(`${flag}: must be ${min === 0 ? "≥ 0" : "> 0"}, got ${v}`);
+    if (o.lossType !== type)
+      throw new UserError(`${flag}: only --loss-type ${type} uses it (got ${o.lossType})`);
+  }
   const lm = await CausalLM.load(modelDir);
   const c = lm.config;
 
   // data
   let dataPath = opts.data;
   let examples: PreferenceExample[];
-  if (dataPath) {
+  // pairs per ranking: K − 1 for listwise, 1 otherwise (consecutive pairs of one ranking stay together)
+  let group = 1;
+  const listwise = o.lossType === "listwise";
+  const embedded = {
+    prompts: o.numPrompts,
+    samplesPerPrompt: o.samplesPerPrompt,
+    maxNewTokens: o.maxNewTokens,
+    seed: o.seed,
+    rebuild: o.resume === false,
+    log: (s: string) => log(`dpo: ${s}`),
+  };
+  if (listwise) {
+    const chatTemplate = chatTemplateOf(lm.tokenizer);
+    if (!dataPath) dataPath = join(o.out, "rankings.jsonl");
+    const r = rankedPairs(
+      opts.data
+        ? loadListwiseJsonl(dataPath, { chatTemplate })
+        : await embeddedRankings(lm, dataPath, embedded),
+    );
+    examples = r.pairs;
+    group = r.listSize - 1;
+  } else if (dataPath) {
     examples = loadPreferenceJsonl(dataPath, { chatTemplate: chatTemplateOf(lm.tokenizer) });
   } else {
     dataPath = join(o.out, "preferences.jsonl");
-    examples = await embeddedPreferences(lm, dataPath, {
-      prompts: o.numPrompts,
-      samplesPerPrompt: o.samplesPerPrompt,
-      maxNewTokens: o.maxNewTokens,
-      seed: o.seed,
-      rebuild: o.resume === false,
-      log: (s) => log(`dpo: ${s}`),
-    });
+    examples = await embeddedPreferences(lm, dataPath, embedded);
   }
   const trunc: TruncationOptions = {
     maxPromptLength: o.maxPromptLength,
@@ -198,10 +239,11 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
     bosTokenId: lm.tokenizer.bosTokenId ?? lm.tokenizer.eosTokenId,
   };
   const pairsAll = tokenizePairs(examples, lm.tokenizer, trunc, dataPath);
-  const { train, eval: evalPairs } = splitEval(pairsAll, o.evalFraction);
+  const { train, eval: evalPairs } = splitEvalGroups(pairsAll, o.evalFraction, group);
   if (train.length < 1) throw new UserError(`${dataPath}: no training pairs`);
   const pad = lm.tokenizer.padTokenId ?? 0;
-  const B = Math.min(o.batchSize, train.length);
+  // B rankings (pairs unless listwise) per step: B·group packed pairs
+  const B = Math.min(o.batchSize, train.length / group);
 
   // reference log-probs, cached beside the dataset
   const key = refCacheKey(modelFingerprint(modelDir), pairsAll);
@@ -219,9 +261,10 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   // the reference value the loss sees: summed, or length-averaged for IPO
   const ipo = o.lossType === "ipo";
   const refValues = (which: "train" | "eval") => {
-    const idx = splitEval(
+    const idx = splitEvalGroups(
       pairsAll.map((_, i) => i),
       o.evalFraction,
+      group,
     )[which];
     const v = (s: number, n: number) => (ipo ? s / Math.max(1, n) : s);
     return {
@@ -233,7 +276,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   const refEval = refValues("eval");
 
   // optimiser and schedule
-  const { perEpoch, total } = epochSteps(train.length, B, o);
+  const { perEpoch, total } = epochSteps(train.length / group, B, o);
   const opt = linearAdamw(o, total);
   // with LoRA the trainable tree is the adapters; the base weights stay frozen
   const loraCfg: LoraConfig | undefined =
@@ -249,7 +292,15 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   const policyOf = (t: Trainable, b: LMParams | Record<string, never>): LMParams =>
     loraCfg ? mergeLora(b as LMParams, t as LoraParams, loraCfg) : (t as LMParams);
   const baseArg = (): LMParams | Record<string, never> => (loraCfg ? refTree(base) : {});
-  const lossOpts = { beta: o.beta, type: o.lossType, labelSmoothing: o.labelSmoothing };
+  const lossOpts = {
+    beta: o.beta,
+    type: o.lossType,
+    labelSmoothing: o.labelSmoothing,
+    simpoGamma: o.simpoGamma,
+    desirableWeight: o.desirableWeight,
+    undesirableWeight: o.undesirableWeight,
+    listSize: group + 1,
+  };
 
   // one prefix-shared forward over [prompt | chosen | rejected] rows, loss, gradient and AdamW
   const trainStep = makeDpoStep(c, opt, lossOpts, policyOf);
@@ -294,8 +345,11 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
         // the data order is a function of the step: nothing to checkpoint for it
         const epoch = Math.floor(step / perEpoch);
         const k = step % perEpoch;
-        const order = new HostRng(o.seed * 7919 + epoch).shuffle(train.map((_, i) => i));
-        const idx = order.slice(k * B, (k + 1) * B);
+        const lists = Array.from({ length: train.length / group }, (_, i) => i);
+        const order = new HostRng(o.seed * 7919 + epoch).shuffle(lists);
+        const idx = order
+          .slice(k * B, (k + 1) * B)
+          .flatMap((i) => Array.from({ length: group }, (_, j) => i * group + j));
         const batch = packedArrays(
           packPairs(
             idx.map((i) => train[i]),
@@ -323,8 +377,8 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
           ? async (s) => {
               // means over all held-out pairs: batch means weighted by batch size
               const sums: Record<string, number> = {};
-              for (let i = 0; i < evalPairs.length; i += B) {
-                const idx = evalPairs.slice(i, i + B).map((_, k) => i + k);
+              for (let i = 0; i < evalPairs.length; i += B * group) {
+                const idx = evalPairs.slice(i, i + B * group).map((_, k) => i + k);
                 const batch = packedArrays(
                   packPairs(
                     idx.map((j) => evalPairs[j]),
@@ -353,6 +407,15 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
     data: dataPath,
     steps: res.step,
     pairs: { train: train.length, eval: evalPairs.length },
+    ...(listwise
+      ? {
+          rankings: {
+            train: train.length / group,
+            eval: evalPairs.length / group,
+            size: group + 1,
+          },
+        }
+      : {}),
     refCacheHit: hit,
     refCachePath: cachePath,
     train: logged(res.lastLog),

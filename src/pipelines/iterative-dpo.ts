@@ -9,12 +9,14 @@
  * Each round's exact target is π_k·e^{r/β}/Z, so after K rounds the target is
  * π_0·e^{K·r/β}/Z: β/K is the effective KL coefficient against the start.
  * (TRL's OnlineDPOTrainer samples every step and keeps π_ref fixed; rounds of
- * whole DPO runs are Xiong et al.'s iterative DPO.) Every round keeps its
+ * whole DPO runs are Xiong et al.'s iterative DPO.) With --loss-type listwise
+ * each round ranks the policy's samples (Plackett–Luce) instead of pairing
+ * them. Every round keeps its
  * directory, so an interrupted run resumes at the round it stopped in.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { embeddedPreferences } from "../data/sentiment-preferences.js";
+import { embeddedPreferences, embeddedRankings } from "../data/sentiment-preferences.js";
 import { UserError } from "../engine/errors.js";
 import { defaultModelDir } from "../models/default-model.js";
 import { CausalLM } from "../models/lm/causal-lm.js";
@@ -46,11 +48,12 @@ export async function runIterativeDpo(opts: IterativeDpoOptions): Promise<Iterat
   for (let k = 0; k < rounds; k++) {
     const dir = join(opts.out, `round-${k + 1}`);
     mkdirSync(dir, { recursive: true });
-    const data = join(dir, "preferences.jsonl");
+    const listwise = opts.lossType === "listwise";
+    const data = join(dir, listwise ? "rankings.jsonl" : "preferences.jsonl");
     if (!existsSync(data)) {
       const lm = await CausalLM.load(model);
       // fresh prompts every round (another corpus seed), samples from the current policy
-      await embeddedPreferences(lm, data, {
+      await (listwise ? embeddedRankings : embeddedPreferences)(lm, data, {
         prompts: opts.numPrompts ?? 128,
         samplesPerPrompt: opts.samplesPerPrompt ?? 4,
         maxNewTokens: opts.maxNewTokens ?? 16,

@@ -16,7 +16,7 @@ import {
   trainingFlags,
 } from "../options.js";
 
-const LOSS_TYPES = ["sigmoid", "hinge", "ipo", "robust", "simpo", "orpo", "kto"];
+const LOSS_TYPES = ["sigmoid", "hinge", "ipo", "robust", "simpo", "orpo", "kto", "listwise"];
 
 function parseLossType(v: string): PreferenceLossType | FamilyLossType {
   if (!LOSS_TYPES.includes(v))
@@ -37,7 +37,10 @@ export function registerPreference(program: Command): void {
     .description(
       "Direct Preference Optimization on TRL preference JSONL ({prompt, chosen, rejected}, implicit prompt, " +
         "or conversational). Without --data: the embedded world's preferences (samples scored by AFINN, " +
-        "Bradley–Terry labels). Writes the model in HF layout, metrics.jsonl, checkpoints and curves.png to --out.",
+        "Bradley–Terry labels). With --loss-type listwise: rankings, one per line as " +
+        '{"prompt", "chosen", "rejected": [r2, r3, …]} (answers ranked best first, the same number on every ' +
+        "row; a pair row is a ranking of two); without --data one Plackett–Luce ranking of each prompt's " +
+        "samples. Writes the model in HF layout, metrics.jsonl, checkpoints and curves.png to --out.",
     );
   addTrainingOptions(
     dpo,
@@ -54,7 +57,7 @@ export function registerPreference(program: Command): void {
     },
     {
       steps: "optimiser steps (default: --epochs passes over the data)",
-      batchSize: "pairs per step",
+      batchSize: "pairs (listwise: rankings) per step",
     },
   )
     .option("--model <dir>", "policy and reference model (default: the bundled text model)")
@@ -62,7 +65,7 @@ export function registerPreference(program: Command): void {
     .option("--beta <x>", "KL coefficient β", parsePositive, d.beta)
     .option(
       "--loss-type <t>",
-      "sigmoid | hinge | ipo | robust (DPO margins), simpo | orpo (no reference model; --beta is SimPO's β, ORPO's λ) | kto (chosen = desirable, rejected = undesirable)",
+      "sigmoid | hinge | ipo | robust (DPO margins), simpo | orpo (no reference model; --beta is SimPO's β, ORPO's λ) | kto (chosen = desirable, rejected = undesirable) | listwise (Plackett–Luce DPO on rankings)",
       parseLossType,
       d.lossType,
     )
@@ -71,6 +74,21 @@ export function registerPreference(program: Command): void {
       "ε for cDPO (sigmoid) and robust, in [0, 0.5)",
       numberIn(0, 0.5, "hi"),
       d.labelSmoothing,
+    )
+    .option(
+      "--simpo-gamma <x>",
+      "SimPO's target reward margin γ, ≥ 0 (with --loss-type simpo; default 0.5)",
+      parseNonNegative,
+    )
+    .option(
+      "--desirable-weight <x>",
+      "KTO's λ_D, weight of desirable (chosen) examples, > 0 (with --loss-type kto; default 1)",
+      parsePositive,
+    )
+    .option(
+      "--undesirable-weight <x>",
+      "KTO's λ_U, weight of undesirable (rejected) examples, > 0 (with --loss-type kto; default 1)",
+      parsePositive,
     )
     .option("--epochs <n>", "passes over the data", parsePositive, d.epochs)
     .option(
@@ -123,6 +141,9 @@ export function registerPreference(program: Command): void {
             beta: o.beta,
             lossType: o.lossType,
             labelSmoothing: o.labelSmoothing,
+            simpoGamma: o.simpoGamma,
+            desirableWeight: o.desirableWeight,
+            undesirableWeight: o.undesirableWeight,
             epochs: o.epochs,
             maxPromptLength: o.maxPromptLength,
             maxCompletionLength: o.maxCompletionLength,
@@ -137,8 +158,11 @@ export function registerPreference(program: Command): void {
             samplesPerPrompt: o.samplesPerPrompt,
           }),
         (r) => {
+          const on = r.rankings
+            ? `${r.rankings.train} rankings of ${r.rankings.size} (${r.rankings.eval} held out)`
+            : `${r.pairs.train} pairs (${r.pairs.eval} held out)`;
           console.log(
-            `\nDPO: ${r.steps} steps on ${r.pairs.train} pairs (${r.pairs.eval} held out) in ${r.seconds.toFixed(0)} s; ` +
+            `\nDPO: ${r.steps} steps on ${on} in ${r.seconds.toFixed(0)} s; ` +
               `reference log-probs ${r.refCacheHit ? "from cache" : "computed"}`,
           );
           console.log(`last training window:\n${fmt(r.train)}`);
