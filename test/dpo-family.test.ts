@@ -69,7 +69,7 @@ describe("DPO-family objectives on the packed pair batch", () => {
             chosenLengths: a(lc),
             rejectedLengths: a(lr),
           },
-          { beta, gamma: 0.5 },
+          { beta, gamma: 1.3 },
         );
         want = o.loss;
       } else if (type === "orpo") {
@@ -98,11 +98,12 @@ describe("DPO-family objectives on the packed pair batch", () => {
             refLogps: a([...refC, ...refR]),
             desirable: a([1, 1, 1, 0, 0, 0]),
           },
-          { beta },
+          { beta, desirableWeight: 1.5, undesirableWeight: 0.7 },
         ).loss;
       }
       const wantLoss = (await want.data())[0];
-      const o = { type, beta };
+      // SimPO's γ and KTO's λ_D, λ_U off their defaults (the CLI's --simpo-gamma, --desirable-weight, --undesirable-weight)
+      const o = { type, beta, simpoGamma: 1.3, desirableWeight: 1.5, undesirableWeight: 0.7 };
       const f = (p: LMParams) => {
         const [loss, aux] = familyPairObjective(
           c,
@@ -125,7 +126,7 @@ describe("DPO-family objectives on the packed pair batch", () => {
         packedArrays(packPairs(pairs)),
         a(refC),
         a(refR),
-        { type, beta },
+        o,
       );
       for (const x of Object.values(aux)) x.dispose();
       assert.ok(Math.abs((await viaTask.data())[0] - got) < 1e-6, `${type} via dpoPairObjective`);
