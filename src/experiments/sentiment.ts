@@ -63,7 +63,7 @@ export type ExperimentPreset = {
   maxNewTokens: number;
   /** reference samples per held-out prompt behind the π* estimate */
   optimumSamples: number;
-  /** DPO-family members trained on the same pairs, each with its β (ORPO: λ) */
+  /** DPO-family members trained on the same pairs (listwise: rankings of the same samples), each with its β (ORPO: λ) */
   family: { type: FamilyLossType; beta: number }[];
   /** iterative DPO: rounds (0: off) and β per round */
   iterativeRounds: number;
@@ -111,6 +111,7 @@ export const EXPERIMENT_PRESETS: Record<"quick" | "default", ExperimentPreset> =
       { type: "simpo", beta: 2 },
       { type: "orpo", beta: 0.1 },
       { type: "kto", beta: 1 },
+      { type: "listwise", beta: 1 },
     ],
     iterativeRounds: 2,
     iterativeBeta: 2,
@@ -158,11 +159,6 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
   // each evaluated policy's per-prompt means, for efficiency intervals paired with π* by prompt
   const perPrompt = new Map<FrontierPoint, PerPromptMeasure>();
   const quiet = true;
-  const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
-    const t = Date.now();
-    const r = await f();
-    return [r, (Date.now() - t) / 1000];
-  };
 
   // 1. preferences from the SFT model's samples
   const prefPath = join(out, "preferences.jsonl");
@@ -211,10 +207,25 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
       `experiment: ${method} ${setting}: reward ${p.reward.toFixed(2)}, KL ${p.kl.toFixed(2)}, win rate vs SFT ${(100 * w.rate).toFixed(0)}% (${seconds.toFixed(0)} s)`,
     );
   };
-  const cached = (dir: string, file: string): number | null => {
+  /**
+   * A sub-run's training seconds. One that finished in an earlier run of the
+   * experiment (its model `done`, default dir/model.safetensors, and its
+   * record dir/`file` are there) is not trained again: the seconds come from
+   * the record. Otherwise `train` runs; with `record` the experiment writes the
+   * record ({seconds}) itself, for pipelines that write none.
+   */
+  const subRun = async (
+    dir: string,
+    file: string,
+    train: () => Promise<{ seconds: number }>,
+    opts: { done?: string; record?: boolean } = {},
+  ): Promise<number> => {
     const p = join(dir, file);
-    if (!existsSync(p) || !existsSync(join(dir, "model.safetensors"))) return null;
-    return (JSON.parse(readFileSync(p, "utf8")) as { seconds: number }).seconds;
+    if (existsSync(p) && existsSync(opts.done ?? join(dir, "model.safetensors")))
+      return (JSON.parse(readFileSync(p, "utf8")) as { seconds: number }).seconds;
+    const { seconds } = await train();
+    if (opts.record) writeJsonAtomic(p, { seconds });
+    return seconds;
   };
 
   // 2. the SFT model itself
@@ -235,33 +246,16 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
     log(`experiment: SFT reward ${e.reward.toFixed(2)}`);
   }
 
-  // 3. DPO, β sweep (reference log-probs cached beside the preferences after the first run)
-  for (const beta of o.betas) {
-    const dir = join(out, `dpo-beta-${beta}`);
-    let secs = cached(dir, "dpo_result.json");
-    if (secs === null) {
-      const r = await runDpo({
-        model: modelDir,
-        data: prefPath,
-        out: dir,
-        beta,
-        epochs: o.dpoEpochs,
-        lr: o.dpoLearningRate,
-        seed,
-        quiet,
-        log: () => {},
-      });
-      secs = r.seconds;
-    }
-    await evalDir("DPO", `β=${beta}`, dir, secs);
-  }
-
-  // 3b. the rest of the DPO family on the same pairs, and iterative DPO on pairs of its own
-  for (const f of o.family) {
-    const dir = join(out, `${f.type}-beta-${f.beta}`);
-    let secs = cached(dir, "dpo_result.json");
-    if (secs === null) {
-      const r = await runDpo({
+  // 3. DPO, β sweep (reference log-probs cached beside the preferences after the first run),
+  // then the rest of the DPO family on the same pairs
+  const dpoRuns = [
+    ...o.betas.map((beta) => ({ type: "sigmoid" as const, beta, dir: `dpo-beta-${beta}` })),
+    ...o.family.map((f) => ({ ...f, dir: `${f.type}-beta-${f.beta}` })),
+  ];
+  for (const f of dpoRuns) {
+    const dir = join(out, f.dir);
+    const secs = await subRun(dir, "dpo_result.json", () =>
+      runDpo({
         model: modelDir,
         // listwise: one Plackett–Luce ranking of each prompt's same samples (the run draws them)
         data: f.type === "listwise" ? undefined : prefPath,
@@ -276,34 +270,41 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
         seed,
         quiet,
         log: () => {},
-      });
-      secs = r.seconds;
-    }
-    const name = { simpo: "SimPO", orpo: "ORPO", kto: "KTO", listwise: "Listwise DPO" }[f.type];
+      }),
+    );
+    const name = {
+      sigmoid: "DPO",
+      simpo: "SimPO",
+      orpo: "ORPO",
+      kto: "KTO",
+      listwise: "Listwise DPO",
+    }[f.type];
     await evalDir(name, `${f.type === "orpo" ? "λ" : "β"}=${f.beta}`, dir, secs);
   }
+  // 3b. iterative DPO on pairs of its own
   if (o.iterativeRounds > 0) {
     const dir = join(out, `iterative-dpo-beta-${o.iterativeBeta}`);
     const last = join(dir, `round-${o.iterativeRounds}`);
-    let secs = cached(dir, "iterative_dpo.json");
-    if (secs === null || !existsSync(join(last, "model.safetensors"))) {
-      const r = await runIterativeDpo({
-        model: modelDir,
-        out: dir,
-        rounds: o.iterativeRounds,
-        beta: o.iterativeBeta,
-        numPrompts: o.prompts,
-        samplesPerPrompt: o.samplesPerPrompt,
-        maxNewTokens: o.maxNewTokens,
-        epochs: o.dpoEpochs,
-        lr: o.dpoLearningRate,
-        seed,
-        quiet,
-        log: () => {},
-      });
-      secs = r.seconds;
-      writeJsonAtomic(join(dir, "iterative_dpo.json"), { seconds: secs });
-    }
+    const secs = await subRun(
+      dir,
+      "iterative_dpo.json",
+      () =>
+        runIterativeDpo({
+          model: modelDir,
+          out: dir,
+          rounds: o.iterativeRounds,
+          beta: o.iterativeBeta,
+          numPrompts: o.prompts,
+          samplesPerPrompt: o.samplesPerPrompt,
+          maxNewTokens: o.maxNewTokens,
+          epochs: o.dpoEpochs,
+          lr: o.dpoLearningRate,
+          seed,
+          quiet,
+          log: () => {},
+        }),
+      { done: join(last, "model.safetensors"), record: true },
+    );
     const rounds = `${o.iterativeRounds} round${o.iterativeRounds === 1 ? "" : "s"}`;
     await evalDir("Iterative DPO", `${rounds}, β=${o.iterativeBeta}`, last, secs);
   }
@@ -311,9 +312,10 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
   // 4. preferred-FT: SFT on the chosen completions
   {
     const dir = join(out, "preferred-ft");
-    let secs = cached(dir, "preferred_ft.json");
-    if (secs === null) {
-      const [, s] = await timed(() =>
+    const secs = await subRun(
+      dir,
+      "preferred_ft.json",
+      () =>
         runSft({
           model: modelDir,
           examples: prefs.map((p) => ({ prompt: p.prompt, completion: p.chosen })),
@@ -322,18 +324,15 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
           seed,
           quiet,
         }),
-      );
-      secs = s;
-      writeJsonAtomic(join(dir, "preferred_ft.json"), { seconds: s });
-    }
+      { record: true },
+    );
     await evalDir("Preferred-FT", `${o.preferredFtEpochs} ep`, dir, secs);
   }
 
   // 5. reward model, then RLHF (KL-coefficient sweep) and best-of-N under it
   const rmDir = join(out, "reward-model");
-  let rmSecs = cached(rmDir, "reward_result.json");
-  if (rmSecs === null) {
-    const r = await runReward({
+  const rmSecs = await subRun(rmDir, "reward_result.json", () =>
+    runReward({
       model: modelDir,
       data: prefPath,
       out: rmDir,
@@ -341,15 +340,13 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
       seed,
       quiet,
       log: () => {},
-    });
-    rmSecs = r.seconds;
-  }
+    }),
+  );
   const rm = await RewardModel.load(rmDir);
   for (const lambda of o.klCoefs) {
     const dir = join(out, `rlhf-kl-${lambda}`);
-    let secs = cached(dir, "rlhf_result.json");
-    if (secs === null) {
-      const r = await runRlhf({
+    const secs = await subRun(dir, "rlhf_result.json", () =>
+      runRlhf({
         model: modelDir,
         rewardModel: rmDir,
         out: dir,
@@ -361,9 +358,8 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
         seed,
         quiet,
         log: () => {},
-      });
-      secs = r.seconds;
-    }
+      }),
+    );
     await evalDir("RLHF (RLOO)", `λ=${lambda}`, dir, secs + rmSecs);
   }
 
