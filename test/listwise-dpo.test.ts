@@ -10,10 +10,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
+import fc from "fast-check";
 import { listwiseJsonl, parseListwiseJsonl, rankedPairs } from "../src/data/listwise-data.js";
 import { collatePairs } from "../src/data/preference-collate.js";
 import { parsePreferenceJsonl, splitEvalGroups } from "../src/data/preference-data.js";
 import { plackettLuceRankings } from "../src/data/sentiment-preferences.js";
+import { UserError } from "../src/engine/errors.js";
 import { numpy as np, tree, valueAndGrad } from "../src/engine/jax.js";
 import { refTree } from "../src/engine/pytree.js";
 import { HostRng, makeKey } from "../src/engine/random.js";
@@ -100,6 +102,42 @@ describe("listwise rows", () => {
     assert.throws(
       () => parsePreferenceJsonl(row({ prompt: "p", chosen: " a", rejected: [" b"] }), "g.jsonl"),
       /g\.jsonl:1: field "rejected": a list of answers .*--loss-type listwise/,
+    );
+  });
+
+  it("fuzzed rows: a one-line UserError naming file:line, or rankings of one size with distinct answers", () => {
+    const answer = fc.oneof(fc.string({ maxLength: 4 }), fc.jsonValue());
+    const rowArb = fc.record(
+      {
+        prompt: fc.oneof(fc.string({ maxLength: 4 }), fc.jsonValue()),
+        chosen: answer,
+        rejected: fc.oneof(fc.array(answer, { maxLength: 3 }), answer),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(rowArb, fc.jsonValue()), { minLength: 1, maxLength: 4 }),
+        (rows) => {
+          const text = rows.map((r) => JSON.stringify(r) ?? "null").join("\n");
+          let out: ReturnType<typeof parseListwiseJsonl>;
+          try {
+            out = parseListwiseJsonl(text, "z.jsonl");
+          } catch (e) {
+            assert.ok(e instanceof UserError, String(e));
+            assert.match(e.message, /^z\.jsonl(:\d+)?: /);
+            assert.ok(!e.message.includes("\n"));
+            return;
+          }
+          const k = out[0].rejected.length;
+          for (const r of out) {
+            assert.equal(r.rejected.length, k);
+            assert.ok(k >= 1 && r.chosen.length > 0 && r.rejected.every((x) => x.length > 0));
+            assert.equal(new Set([r.chosen, ...r.rejected]).size, k + 1);
+          }
+        },
+      ),
+      { numRuns: 300, seed: 19 },
     );
   });
 
