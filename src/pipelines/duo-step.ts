@@ -5,7 +5,9 @@
  * noise at the last timestep (objectives/duo.ts):
  *   L = L_DiffusionDPO + λ·mean‖ε_θ(x_T, T−1, c∅) − ε_ref(x_T, T−1, c∅)‖²
  * where c∅ are the prior rows' prompts (the empty prompt, as the reference
- * code's `null_prompts`). The text encoder and the reference UNet are frozen.
+ * code's `null_prompts`). With `priorT` in the batch the same term is taken
+ * at those timesteps on whatever inputs the rows carry (pipelines/duo.ts:
+ * noised safe images, our deviation). The text encoder and the reference UNet are frozen.
  */
 import { numpy as np } from "../engine/jax.js";
 import { refTree } from "../engine/pytree.js";
@@ -25,8 +27,17 @@ import {
   type PolicyOf,
 } from "./diffusion-dpo-step.js";
 
-/** A Diffusion-DPO batch plus the preservation rows: pure noise x_T [m, S, S, 1] and their prompt tokens [m, maxLen]. */
-export type DuoBatch = DiffusionDpoBatch & { priorNoise: np.Array; priorTokens: np.Array };
+/**
+ * A Diffusion-DPO batch plus the preservation rows: their inputs [m, S, S, 1]
+ * (pure noise x_T, the paper's, or noised images x_t), their timesteps
+ * `priorT` [m] (absent: T−1 for every row, the paper's) and their prompt
+ * tokens [m, maxLen].
+ */
+export type DuoBatch = DiffusionDpoBatch & {
+  priorNoise: np.Array;
+  priorTokens: np.Array;
+  priorT?: np.Array;
+};
 
 /** m host-drawn N(0, I) images for the preservation term (drawn after the pair batch, so resumes replay it). */
 export function priorNoiseFromHost(m: number, size: number, rng: HostRng): np.Array {
@@ -65,7 +76,7 @@ export function makeDuoStep<T = UNetParams>(
       );
       const condT = textAll.ref.slice([n, n + m]);
       const pairs = diffusionDpoInputs(config, refUnet, textAll.slice([0, n]), batch);
-      const tT = np.full([m], config.schedule.T - 1, { dtype: np.int32 });
+      const tT = batch.priorT ?? np.full([m], config.schedule.T - 1, { dtype: np.int32 });
       const refEpsT = predictNoise(
         refTree(refUnet),
         batch.priorNoise.ref,

@@ -24,7 +24,7 @@ import { numpy as np } from "../engine/jax.js";
 import { disposeTree, refTree } from "../engine/pytree.js";
 import { HostRng } from "../engine/random.js";
 import { type DiffusionModel, saveDiffusion } from "../models/diffusion/model.js";
-import { makeSchedule } from "../models/diffusion/schedule.js";
+import { makeSchedule, type NoiseSchedule, qCoefficients } from "../models/diffusion/schedule.js";
 import { tokenize } from "../models/diffusion/tokenizer.js";
 import type { UNetParams } from "../models/diffusion/unet.js";
 import { type AdamState, adamw } from "../train/optimizer.js";
@@ -41,6 +41,15 @@ import { makeDuoStep, priorNoiseFromHost } from "./duo-step.js";
 export type DuoPromptMode = "empty" | "prompted";
 
 /**
+ * What the preservation term sees. "noise": pure noise x_T at t = T−1 (the
+ * paper's, data-free). "safe": x_t of the pairs' safe images at a uniform
+ * timestep (our deviation: the term then binds at every noise level where the
+ * preference term moves the model, not only at t = T−1, where a denoiser's
+ * output on pure noise is nearly the noise itself and the term barely binds).
+ */
+export type DuoPreserve = "noise" | "safe";
+
+/**
  * The shared run options (`out`, `steps`, `lr` overriding the β-derived
  * learning rate, `batchSize` pairs per step, `saveEvery`, `seed`, ...; a
  * stopped run leaves its checkpoint and no final model) plus DUO's own.
@@ -55,6 +64,8 @@ export type DuoOptions = TrainRunOptions & {
   lambda?: number;
   /** Pure-noise rows of the preservation term per step (default: batchSize, as the reference). */
   priorBatch?: number;
+  /** What the preservation term is evaluated on (see DuoPreserve). */
+  preserve?: DuoPreserve;
   prompts?: DuoPromptMode;
   /** Share of pairs whose prompt is dropped to "" in "prompted" mode. */
   promptDropout?: number;
@@ -68,6 +79,7 @@ export const DUO_DEFAULTS = {
   steps: 40,
   batchSize: 8,
   prompts: "empty" as DuoPromptMode,
+  preserve: "noise" as DuoPreserve,
   promptDropout: 0.2,
   weightDecay: 1e-4,
   seed: 0,
@@ -142,7 +154,9 @@ export async function trainDuo(
       const batch = diffusionDpoBatchFromHost(schedule, winner, loser, tokens, B, S, s.rng);
       const duoBatch = {
         ...batch,
-        priorNoise: priorNoiseFromHost(M, S, s.rng),
+        ...(o.preserve === "safe"
+          ? priorNoisedFromHost(schedule, pairs, M, S, s.rng)
+          : { priorNoise: priorNoiseFromHost(M, S, s.rng) }),
         priorTokens: np.array(nullTokens, { dtype: np.int32 }).reshape([M, L]),
       };
       const out = step(
@@ -171,6 +185,7 @@ export async function trainDuo(
         beta: String(o.beta),
         lambda: String(lambda),
         prompts: o.prompts,
+        preserve: o.preserve,
         step: String(result.step),
       },
     );
@@ -184,5 +199,31 @@ export async function trainDuo(
     lr: learningRate,
     lambda,
     lastLog: result.lastLog as Record<string, unknown> | null,
+  };
+}
+
+/**
+ * m preservation rows x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε, x_0 a random pair's safe
+ * image (scaled to [−1, 1]), t uniform over the schedule, ε ~ N(0, I); drawn
+ * from the run's host generator after the pair batch, so resumes replay them.
+ */
+export function priorNoisedFromHost(
+  schedule: NoiseSchedule,
+  pairs: PixelPair[],
+  m: number,
+  size: number,
+  rng: HostRng,
+): { priorNoise: np.Array; priorT: np.Array } {
+  const P = size * size;
+  const ts = Array.from({ length: m }, () => rng.int(schedule.T));
+  const { a, b } = qCoefficients(schedule, ts);
+  const x = new Float32Array(m * P);
+  for (let r = 0; r < m; r++) {
+    const safe = pairs[rng.int(pairs.length)].chosen;
+    for (let k = 0; k < P; k++) x[r * P + k] = a[r] * (safe[k] * 2 - 1) + b[r] * rng.normal();
+  }
+  return {
+    priorNoise: np.array(x).reshape([m, size, size, 1]),
+    priorT: np.array(new Int32Array(ts), { dtype: np.int32 }),
   };
 }

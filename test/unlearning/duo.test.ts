@@ -17,11 +17,13 @@ import {
   type DiffusionModel,
   initDiffusion,
   loadDiffusion,
+  predictNoise,
+  textVectors,
 } from "../../src/models/diffusion/model.js";
 import { makeSchedule } from "../../src/models/diffusion/schedule.js";
 import { tokenize } from "../../src/models/diffusion/tokenizer.js";
 import { diffusionDpoBatchFromHost } from "../../src/pipelines/diffusion-dpo-step.js";
-import { duoHyperparameters, trainDuo } from "../../src/pipelines/duo.js";
+import { duoHyperparameters, priorNoisedFromHost, trainDuo } from "../../src/pipelines/duo.js";
 import { makeDuoStep, priorNoiseFromHost } from "../../src/pipelines/duo-step.js";
 import { adamw } from "../../src/train/optimizer.js";
 import { setup } from "../helpers.js";
@@ -106,6 +108,98 @@ describe("DUO step", () => {
     );
     assert.ok((await out2.aux.preservation.data())[0] > 1e-8);
     assert.ok((await out2.aux.dpo_loss.data())[0] < Math.LN2, "the preference loss fell");
+  });
+
+  it("preserve = safe: rows are the safe images noised at their timesteps, and the term is measured there", async () => {
+    const schedule = makeSchedule("linear", 1000);
+    const pairs = fakePairs(3);
+    const m = 4;
+    const { priorNoise, priorT } = priorNoisedFromHost(schedule, pairs, m, 28, new HostRng(11));
+    // the same draws, replayed by hand: timesteps, then per row a pair and its noise
+    const rng = new HostRng(11);
+    const ts = Array.from({ length: m }, () => rng.int(1000));
+    assert.deepEqual(Array.from(await priorT.data()), ts);
+    const x = await priorNoise.data();
+    for (let r = 0; r < m; r++) {
+      const safe = pairs[rng.int(3)].chosen;
+      const a = Math.sqrt(schedule.alphaBars[ts[r]]);
+      const b = Math.sqrt(1 - schedule.alphaBars[ts[r]]);
+      for (let k = 0; k < 784; k++) {
+        const want = a * (safe[k] * 2 - 1) + b * rng.normal();
+        assert.ok(Math.abs(x[r * 784 + k] - want) < 1e-5, `row ${r} pixel ${k}`);
+      }
+    }
+
+    // the step's preservation metric on such rows = ‖ε_θ(x_t, t, ∅) − ε_ref(x_t, t, ∅)‖² computed directly
+    const opt = adamw({ learningRate: 1e-2, maxGradNorm: 1 });
+    const step = makeDuoStep(config, opt, { beta: 1000, lambda: 50 });
+    const flat = (k: "chosen" | "rejected") => {
+      const f = new Float32Array(3 * 784);
+      for (const [i, p] of pairs.entries())
+        f.set(
+          p[k].map((v) => v * 2 - 1),
+          i * 784,
+        );
+      return f;
+    };
+    const nullTokens = () =>
+      np.array(tokenize(Array(m).fill(""), config.vocab, 8), { dtype: np.int32 }).reshape([m, 8]);
+    const batchAt = (seed: number) => ({
+      ...diffusionDpoBatchFromHost(
+        schedule,
+        flat("chosen"),
+        flat("rejected"),
+        tokenize(["", "", ""], config.vocab, 8),
+        3,
+        28,
+        new HostRng(9),
+      ),
+      ...priorNoisedFromHost(schedule, pairs, m, 28, new HostRng(seed)),
+      priorTokens: nullTokens(),
+    });
+    const unet = refTree(model.params.unet);
+    const first = step(
+      unet,
+      opt.init(refTree(unet)),
+      refTree(model.params.unet),
+      refTree(model.params.text),
+      batchAt(11),
+      np.array(1e-2),
+    );
+    assert.ok(Math.abs((await first.aux.preservation.data())[0]) < 1e-9, "policy = reference");
+    const tuned = refTree(first.unet);
+    const second = step(
+      first.unet,
+      first.state,
+      refTree(model.params.unet),
+      refTree(model.params.text),
+      batchAt(11),
+      np.array(1e-2),
+    );
+    const got = (await second.aux.preservation.data())[0];
+    const cond = textVectors(refTree(model.params.text), nullTokens(), config);
+    const rows = priorNoisedFromHost(schedule, pairs, m, 28, new HostRng(11));
+    const mine = await predictNoise(
+      tuned,
+      rows.priorNoise.ref,
+      rows.priorT.ref,
+      cond.ref,
+      config,
+      "inference",
+    ).data();
+    const ref = await predictNoise(
+      refTree(model.params.unet),
+      rows.priorNoise,
+      rows.priorT,
+      cond,
+      config,
+      "inference",
+    ).data();
+    let want = 0;
+    for (let i = 0; i < mine.length; i++) want += (mine[i] - ref[i]) ** 2;
+    want /= mine.length;
+    assert.ok(want > 1e-8, "one step moved the policy");
+    assert.ok(Math.abs(got - want) < 1e-4 * want + 1e-10, `preservation ${got} vs ${want}`);
   });
 
   it("couples the learning rate and λ to β as the reference code does", () => {

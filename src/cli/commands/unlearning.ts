@@ -25,6 +25,7 @@ import { type DiffusionModel, loadDiffusion } from "../../models/diffusion/model
 import { loadClassifier } from "../../models/vision/digit-classifier.js";
 import {
   DUO_DEFAULTS,
+  type DuoPreserve,
   type DuoPromptMode,
   duoHyperparameters,
   trainDuo,
@@ -40,8 +41,13 @@ import {
   parseNonNegativeInt,
   parsePositive,
   runTrainingCommand,
-  trainingFlags,
 } from "../options.js";
+
+function parsePreserve(v: string): DuoPreserve {
+  if (v !== "noise" && v !== "safe")
+    throw new UserError(`--preserve: expected noise or safe, got "${v}"`);
+  return v;
+}
 
 function parsePromptMode(v: string): DuoPromptMode {
   if (v !== "empty" && v !== "prompted")
@@ -215,6 +221,12 @@ export function registerUnlearning(program: Command): void {
         "empty: every pair on the empty prompt (the paper); prompted: each pair on its unsafe prompt, 20% dropped to empty (deviation, see README)",
         parsePromptMode,
         d.prompts,
+      )
+      .option(
+        "--preserve <on>",
+        "what the preservation term sees: noise (pure noise at t = T−1, the paper) or safe (the safe images noised at a uniform t; deviation, see README)",
+        parsePreserve,
+        d.preserve,
       ),
   ).action(async (o) => {
     await initEngine();
@@ -231,13 +243,12 @@ export function registerUnlearning(program: Command): void {
     if (pairs.length === 0) throw new UserError(`${data}: no pairs to train on`);
     const hp = duoHyperparameters({ beta: o.beta, baseLr: o.baseLr, baseLambda: o.baseLambda });
     console.log(
-      `duo: ${pairs.length} pairs, β = ${o.beta}, lr = ${o.lr ?? hp.learningRate}, λ = ${o.lambda ?? hp.lambda}, prompts: ${o.prompts}`,
+      `duo: ${pairs.length} pairs, β = ${o.beta}, lr = ${o.lr ?? hp.learningRate}, λ = ${o.lambda ?? hp.lambda}, prompts: ${o.prompts}, preservation on ${o.preserve}`,
     );
-    const f = trainingFlags(o);
     await runTrainingCommand(
       duoTrain,
       o,
-      async () => {
+      async (f) => {
         const r = await trainDuo(model, pairs, {
           ...f,
           beta: o.beta,
@@ -245,6 +256,7 @@ export function registerUnlearning(program: Command): void {
           baseLambda: o.baseLambda,
           lambda: o.lambda,
           prompts: o.prompts,
+          preserve: o.preserve,
         });
         writeFileAtomic(
           join(o.out, "duo.json"),
@@ -374,11 +386,10 @@ export function registerUnlearning(program: Command): void {
     }
     const { pairs } = readImagePairs(data);
     if (pairs.length === 0) throw new UserError(`${data}: no pairs to train on`);
-    const f = trainingFlags(o);
     await runTrainingCommand(
       esd,
       o,
-      () => trainEsd(model, pairs, { ...f, eta: o.eta }),
+      (f) => trainEsd(model, pairs, { ...f, eta: o.eta }),
       (r) =>
         console.log(
           `wrote ${o.out} (${r.status}, ${r.step} steps) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
