@@ -3,7 +3,8 @@
  * ranking per line, answers best first:
  *   {"prompt": str, "chosen": str, "rejected": [str, str, …]}
  * chosen is ranked first, then rejected[0], rejected[1], …; every row holds the
- * same number K of answers. A TRL pair row (rejected a string, any of the
+ * same number K of answers. An answer may be empty (the model stopped at
+ * once) or repeat another: rankings of sampled answers do both. A TRL pair row (rejected a string, any of the
  * four TRL shapes) is a ranking of two. For training, a ranking becomes K−1
  * consecutive pairs (chosen, rejected[k]) on the DPO task's prefix-shared
  * packed batch; the objective reshapes their log-probs to [N, K]
@@ -42,9 +43,9 @@ export function normaliseListwiseRow(
       `${where(file, line, "prompt")}: ${o.prompt === undefined ? "missing" : `expected a string, got ${JSON.stringify(o.prompt)}`}; a listwise row is ${LISTWISE_SHAPE}`,
     );
   }
-  if (typeof o.chosen !== "string" || o.chosen === "") {
+  if (typeof o.chosen !== "string") {
     throw new UserError(
-      `${where(file, line, "chosen")}: expected a non-empty string (the best answer), got ${JSON.stringify(o.chosen)}`,
+      `${where(file, line, "chosen")}: expected a string (the best answer), got ${JSON.stringify(o.chosen)}`,
     );
   }
   const rejected = list as unknown[];
@@ -53,20 +54,12 @@ export function normaliseListwiseRow(
       `${where(file, line, "rejected")}: empty list; a ranking needs at least one answer below "chosen"`,
     );
   }
-  const seen = new Set([o.chosen]);
   rejected.forEach((x, k) => {
-    const f = `rejected[${k}]`;
-    if (typeof x !== "string" || x === "") {
+    if (typeof x !== "string") {
       throw new UserError(
-        `${where(file, line, f)}: expected a non-empty string (an answer), got ${JSON.stringify(x)}`,
+        `${where(file, line, `rejected[${k}]`)}: expected a string (an answer), got ${JSON.stringify(x)}`,
       );
     }
-    if (seen.has(x)) {
-      throw new UserError(
-        `${where(file, line, f)}: repeats an answer ranked above it; the answers of a ranking must differ`,
-      );
-    }
-    seen.add(x);
   });
   return { prompt: o.prompt, chosen: o.chosen, rejected: rejected as string[] };
 }

@@ -139,9 +139,9 @@ export function bradleyTerryPreferences(
  * Rankings from scored samples, one per prompt, drawn exactly from the
  * Plackett–Luce model of the reward at temperature τ (default 1): sorting by
  * r/τ + Gumbel noise picks each position with probability e^{r_k/τ} / Σ_{j left} e^{r_j/τ}.
- * Empty and repeated completions are dropped first; a prompt left with fewer
- * than `size` answers (default: all its samples) gives no ranking, and a
- * longer one keeps its first `size` distinct answers.
+ * Every sample is ranked, empty or repeated ones too, so a ranking is a
+ * Plackett–Luce draw over K i.i.d. samples of the model — the premise under
+ * which listwise DPO's optimum is π*. `size` (default: all) keeps the first samples.
  */
 export function plackettLuceRankings(
   scored: ScoredSamples[],
@@ -151,21 +151,16 @@ export function plackettLuceRankings(
   const tau = o.temperature ?? 1;
   const out: RankedExample[] = [];
   for (const s of scored) {
-    const size = o.size ?? s.completions.length;
-    const seen = new Set<string>();
-    const keep: number[] = [];
-    s.completions.forEach((x, i) => {
-      if (x.trim() === "" || seen.has(x) || keep.length >= size) return;
-      seen.add(x);
-      keep.push(i);
-    });
-    if (keep.length < Math.max(2, size)) continue;
+    const k = Math.min(o.size ?? s.completions.length, s.completions.length);
+    if (k < 2) continue;
     // Gumbel(0, 1) = −log(−log U)
-    const key = keep.map(
-      (i) => s.rewards[i] / tau - Math.log(-Math.log(Math.max(rng.next(), 1e-300))),
-    );
-    const order = keep.map((_, j) => j).sort((a, b) => key[b] - key[a]);
-    const ranked = order.map((j) => s.completions[keep[j]]);
+    const key = s.rewards
+      .slice(0, k)
+      .map((r) => r / tau - Math.log(-Math.log(Math.max(rng.next(), 1e-300))));
+    const ranked = key
+      .map((_, j) => j)
+      .sort((a, b) => key[b] - key[a])
+      .map((j) => s.completions[j]);
     out.push({ prompt: s.prompt, chosen: ranked[0], rejected: ranked.slice(1) });
   }
   return out;
@@ -250,15 +245,9 @@ export async function embeddedRankings(
     seed: o.seed,
     size: o.samplesPerPrompt,
   });
-  if (ex.length === 0)
-    throw new UserError(
-      `no prompt had ${o.samplesPerPrompt} distinct non-empty samples to rank; lower --samples-per-prompt`,
-    );
   mkdirSync(dirname(path), { recursive: true });
   writeFileAtomic(path, listwiseJsonl(ex));
-  log(
-    `${ex.length} rankings of ${o.samplesPerPrompt} written to ${path} (${o.prompts - ex.length} prompts with empty or repeated samples left out)`,
-  );
+  log(`${ex.length} rankings of ${o.samplesPerPrompt} written to ${path}`);
   return ex;
 }
 
