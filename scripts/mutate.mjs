@@ -33,7 +33,11 @@ export const AREAS = {
   },
   optimizer: {
     mutate: ["src/train/optimizer.ts", "src/train/schedules.ts"],
-    tests: ["test/train/optimizer.test.ts", "test/train/optimizer-closed-forms.test.ts"],
+    tests: [
+      "test/train/optimizer.test.ts",
+      "test/train/optimizer-closed-forms.test.ts",
+      "test/train/optimizer-bias-correction.test.ts",
+    ],
   },
   diffusion: {
     mutate: [
@@ -57,7 +61,11 @@ export const AREAS = {
   },
   safetensors: {
     mutate: ["src/engine/safetensors.ts"],
-    tests: ["test/engine/safetensors.test.ts", "test/engine/safetensors-format.test.ts"],
+    tests: [
+      "test/engine/safetensors.test.ts",
+      "test/engine/safetensors-format.test.ts",
+      "test/engine/safetensors-header.test.ts",
+    ],
   },
   lm: {
     mutate: [

@@ -1,0 +1,206 @@
+// Every malformed safetensors header field is refused with the error that names it, and the
+// legal corners the format allows are accepted (issue 20: mutation testing found checks whose
+// removal changed only which error, or no error, came out). Files are built byte by byte here,
+// independently of the writer.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { UserError } from "../../src/engine/errors.js";
+import { initEngine } from "../../src/engine/init.js";
+import { numpy as np } from "../../src/engine/jax.js";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  type HostTensor,
+  loadParams,
+  writeSafetensors,
+} from "../../src/engine/safetensors.js";
+
+let dir: string;
+before(async () => {
+  await initEngine();
+  dir = mkdtempSync(join(tmpdir(), "prefopt-sth-"));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** u64 little-endian header length, the header's bytes as given (no padding), then the data. */
+function file(header: string | Uint8Array, data: number[] = [], length?: number): Uint8Array {
+  const h = typeof header === "string" ? new TextEncoder().encode(header) : header;
+  const out = new Uint8Array(8 + h.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(length ?? h.length), true);
+  out.set(h, 8);
+  out.set(data, 8 + h.length);
+  return out;
+}
+
+/** Throws a UserError whose message is `src: ` followed by text matching `re`. */
+function refused(bytes: Uint8Array, re: RegExp) {
+  assert.throws(
+    () => decodeSafetensors(bytes, "f.st"),
+    (e: unknown) => {
+      assert.ok(e instanceof UserError, `expected a UserError, got ${e}`);
+      assert.match((e as Error).message, /^f\.st: /);
+      assert.match((e as Error).message, re);
+      return true;
+    },
+  );
+}
+
+const entry = (dtype: string, shape: unknown, offsets: unknown) =>
+  `{"dtype":${JSON.stringify(dtype)},"shape":${JSON.stringify(shape)},"data_offsets":${JSON.stringify(offsets)}}`;
+
+describe("safetensors header: lengths and the JSON", () => {
+  test("8 bytes is a file whose header is empty: refused as bad JSON, not as too short", () => {
+    refused(new Uint8Array(8), /header is not valid UTF-8 JSON/);
+    refused(new Uint8Array(7), /not a safetensors file: 7 bytes/);
+  });
+
+  test("a header length one byte past the end is refused; one that ends the file is read", () => {
+    const ok = file("{}  ");
+    assert.deepEqual(decodeSafetensors(ok), { tensors: {}, metadata: {} });
+    refused(file("{}  ", [], 5), /header length 5 runs past the end of the file \(12 bytes\)/);
+  });
+
+  test("the header must be UTF-8: an invalid byte inside a string is an error, not U+FFFD", () => {
+    const h = new TextEncoder().encode('{"__metadata__":{"k":"v?"}}');
+    h[h.indexOf("?".charCodeAt(0))] = 0xff;
+    refused(file(h), /not valid UTF-8 JSON/);
+  });
+
+  test("the header must be an object: null, a number, a string and an array are refused", () => {
+    for (const h of ["null", "5", '"ab"', "[]", "[1]"])
+      refused(file(h), /header must be a JSON object/);
+  });
+});
+
+describe("safetensors header: metadata and entries", () => {
+  test("__metadata__ must be an object of strings", () => {
+    for (const m of ["null", "[]", '["a"]', "3", '"s"'])
+      refused(file(`{"__metadata__":${m}}`), /"__metadata__" must be an object of strings/);
+    refused(file('{"__metadata__":{"a":"x","b":null}}'), /field "b" must be a string, got null/);
+  });
+
+  test("a metadata key or tensor name __proto__ is an own field, not the prototype", () => {
+    const f = decodeSafetensors(
+      file(`{"__metadata__":{"__proto__":"p"},"__proto__":${entry("U8", [1], [0, 1])}}`, [9]),
+    );
+    assert.ok(Object.hasOwn(f.metadata, "__proto__"));
+    assert.equal(Object.getOwnPropertyDescriptor(f.metadata, "__proto__")?.value, "p");
+    assert.equal(Object.getPrototypeOf(f.metadata), Object.prototype);
+    assert.ok(Object.hasOwn(f.tensors, "__proto__"));
+    assert.deepEqual(Object.getOwnPropertyDescriptor(f.tensors, "__proto__")?.value, {
+      dtype: "U8",
+      shape: [1],
+      data: new Uint8Array([9]),
+    });
+  });
+
+  test("an entry must be an object {dtype, shape, data_offsets}", () => {
+    for (const v of ["null", "5", '"w"', "[]", '["U8",[1],[0,1]]'])
+      refused(file(`{"w":${v}}`, [0]), /tensor "w": entry must be an object/);
+  });
+
+  test("shapes: an array of non-negative safe integers", () => {
+    for (const s of ['"2"', "2", "null", "[1.5]", "[-1]", "[2,-1]", "[9007199254740992]"]) {
+      refused(
+        file(`{"w":{"dtype":"U8","shape":${s},"data_offsets":[0,2]}}`, [0, 0]),
+        /tensor "w": shape must be an array of non-negative integers/,
+      );
+    }
+    // 0.5 × 4 elements of 1 byte would match 2 bytes of data if fractions were let through
+    refused(
+      file(`{"w":${entry("U8", [0.5, 4], [0, 2])}}`, [0, 0]),
+      /tensor "w": shape must be an array/,
+    );
+  });
+
+  test("data_offsets: exactly two non-negative safe integers", () => {
+    for (const o of ["[0]", "[0,2,2]", "[]", '"0,2"', "null", "[-1,1]", "[0.5,2.5]", "[0,2.5]"]) {
+      refused(
+        file(`{"w":{"dtype":"U8","shape":[2],"data_offsets":${o}}}`, [0, 0]),
+        /tensor "w": data_offsets must be \[begin, end\] non-negative integers/,
+      );
+    }
+  });
+
+  test("zero-size tensors: an empty shape dimension with begin = end, anywhere in the order", () => {
+    const data = [1, 2, 3, 4];
+    for (const header of [
+      `{"a":${entry("F32", [1], [0, 4])},"e":${entry("F32", [0, 3], [0, 0])}}`,
+      `{"e":${entry("F32", [0, 3], [0, 0])},"a":${entry("F32", [1], [0, 4])}}`,
+      `{"a":${entry("F32", [1], [0, 4])},"e":${entry("F32", [2, 0], [4, 4])}}`,
+    ]) {
+      const f = decodeSafetensors(file(header, data));
+      assert.equal(f.tensors.e.data.length, 0);
+      assert.equal(f.tensors.e.dtype, "F32");
+      assert.deepEqual(new Uint8Array(f.tensors.a.data.buffer), new Uint8Array(data));
+    }
+    // and the writer's zero-size tensor reads back
+    const t: HostTensor = { dtype: "I32", shape: [0], data: new Int32Array(0) };
+    assert.deepEqual(decodeSafetensors(encodeSafetensors({ t })).tensors.t, t);
+  });
+});
+
+describe("safetensors writer: host tensors it refuses", () => {
+  const refusedHost = (t: HostTensor, re: RegExp) =>
+    assert.throws(
+      () => encodeSafetensors({ x: t }),
+      (e: unknown) => e instanceof UserError && re.test((e as Error).message),
+    );
+
+  test("an unknown dtype, a shape that is not an array of non-negative integers", () => {
+    refusedHost(
+      { dtype: "F8" as HostTensor["dtype"], shape: [1], data: new Uint8Array(1) },
+      /tensor "x": unknown dtype "F8"/,
+    );
+    for (const shape of [[0.5, 2], [-1, -1], "1" as unknown as number[]]) {
+      refusedHost(
+        { dtype: "U8", shape, data: new Uint8Array(1) },
+        /tensor "x": shape must be non-negative integers/,
+      );
+    }
+  });
+});
+
+describe("loading into a template", () => {
+  test("a shape of the right rank but one wrong dimension, and a wrong rank, are both named", () => {
+    const path = join(dir, "w.safetensors");
+    writeSafetensors(path, {
+      a: { dtype: "F32", shape: [2, 3], data: new Float32Array(6) },
+      b: { dtype: "F32", shape: [2], data: new Float32Array(2) },
+    });
+    assert.throws(
+      () => loadParams(path, { a: np.zeros([2, 4]), b: np.zeros([2, 1]) }),
+      (e: unknown) =>
+        e instanceof UserError &&
+        /"a" has shape \[2, 3\], expected \[2, 4\]/.test(e.message) &&
+        /"b" has shape \[2\], expected \[2, 1\]/.test(e.message),
+    );
+  });
+
+  test("twelve problems are listed in full; past twelve, only the first twelve and a count", () => {
+    const path = join(dir, "none.safetensors");
+    writeSafetensors(path, {});
+    const template = (n: number) => {
+      const t: Record<string, np.Array> = {};
+      for (let i = 0; i < n; i++) t[`p${String(i).padStart(2, "0")}`] = np.zeros([1]);
+      return t;
+    };
+    const message = (n: number) => {
+      try {
+        loadParams(path, template(n));
+      } catch (e) {
+        return (e as Error).message;
+      }
+      assert.fail("no error");
+    };
+    const twelve = message(12);
+    assert.match(twelve, /missing tensor "p11" \(shape \[1\]\)$/);
+    assert.doesNotMatch(twelve, /more/);
+    const fourteen = message(14);
+    assert.match(fourteen, /missing tensor "p11" \(shape \[1\]\); and 2 more$/);
+    assert.doesNotMatch(fourteen, /"p12"|"p13"/);
+  });
+});
