@@ -5,6 +5,8 @@
  *   npm run bench -- dpo               only the DPO step (+ the PyTorch anchor and the ratio)
  *   npm run bench -- dpo-variants      the DPO step's formulations side by side
  *   npm run bench -- profile           a DPO step by kernel category, GFLOP/s vs the engine's matmul peak
+ *   npm run bench -- memory            the engine heap during a DPO step, by kind (bench/memory.ts;
+ *                                      --lora-rank R, --stream off; --steps 2 is enough)
  *
  * Flags (those of ../shared/bench/torch_dpo_step.py): --layers 4 --dim 256 --heads 4
  * --vocab 4096 --prompt-len 64 --response-len 64 --pairs 8 --steps 5 --beta 0.1, and
@@ -446,6 +448,12 @@ const CHILDREN: Record<string, (threads: number) => Promise<Row>> = {
   "diffusion-dpo": () => diffusionDpoChild(),
   "sample-lm": () => sampleLmChild(),
   "sample-diffusion": () => sampleDiffusionChild(),
+  memory: async () =>
+    (await import("./memory.js")).memoryChild({
+      ...shape,
+      loraRank: Number(flag("lora-rank", "0")),
+      stream: flag("stream", "on") !== "off",
+    }) as Promise<Row>,
 };
 
 // ---------------------------------------------------------------- parent
@@ -538,6 +546,10 @@ function main(): void {
     sample_diffusion: "images_per_s",
   };
   for (const name of selected) {
+    if (name === "memory") {
+      for (const t of threads) emit({ ...runChild("memory", t), load: loadAvg() });
+      continue;
+    }
     if (name === "profile") {
       for (const t of threads) {
         for (const v of ["plain", "shared"]) {

@@ -2968,41 +2968,113 @@ const MAX_MEMORY32_BYTES = 2 ** 32;
 function alignTo(size, alignment) {
 	return Math.ceil(size / alignment) * alignment;
 }
-/** Simple tensor memory allocator for WebAssembly linear memory. */
+/**
+* Tensor memory allocator for WebAssembly linear memory (prefopt patch).
+*
+* Best fit over free extents sorted by address, split on allocation and
+* coalesced with both neighbours on free; an extent that reaches the top of
+* the heap lowers it again, so freed memory is reused for any later size
+* instead of only for the same size class. Each extent carries the worker
+* queue's epoch at which its last reader was queued: a buffer that a queued
+* kernel will fill may reuse it at once (the queue runs in order), a buffer
+* the main thread writes (uploads, synchronous routines) only once that
+* epoch has completed.
+*/
 var WasmAllocator = class {
 	#memory;
 	#headPtr;
-	#freeLists;
+	#extents;
 	#allocatedBuffers;
+	#live;
+	#peakLive;
+	#peakHead;
 	constructor(memory) {
 		this.#memory = memory;
 		this.#headPtr = 64;
-		this.#freeLists = /* @__PURE__ */ new Map();
+		this.#extents = [];
 		this.#allocatedBuffers = /* @__PURE__ */ new Map();
+		this.#live = 0;
+		this.#peakLive = 0;
+		this.#peakHead = 64;
 	}
-	malloc(size) {
+	/** `completed`: the epoch every queued kernel up to which has finished; `queued`: the caller's buffer is written by a kernel queued after this call. */
+	malloc(size, completed = Infinity, queued = false) {
 		if (size === 0) return 0;
-		const sizeClass = this.#findSizeClass(size);
-		const freeList = this.#freeLists.get(sizeClass);
+		const need = alignTo(size, ALLOCATION_ALIGNMENT);
+		let best = -1;
+		for (let i = 0; i < this.#extents.length; i++) {
+			const e = this.#extents[i];
+			if (e.size < need || (!queued && e.epoch > completed)) continue;
+			if (best < 0 || e.size < this.#extents[best].size) best = i;
+			if (e.size === need) break;
+		}
 		let ptr;
-		if (freeList && freeList.length > 0) ptr = freeList.pop();
-		else ptr = this.#bumpAlloc(sizeClass);
-		this.#allocatedBuffers.set(ptr, sizeClass);
+		if (best >= 0) {
+			const e = this.#extents[best];
+			ptr = e.ptr;
+			if (e.size === need) this.#extents.splice(best, 1);
+			else {
+				e.ptr += need;
+				e.size -= need;
+			}
+		} else ptr = this.#bumpAlloc(need);
+		this.#allocatedBuffers.set(ptr, need);
+		this.#live += need;
+		if (this.#live > this.#peakLive) this.#peakLive = this.#live;
 		return ptr;
 	}
-	free(ptr) {
+	/** `epoch`: the last queued epoch that may still read the buffer (0 when none). */
+	free(ptr, epoch = 0) {
 		if (ptr === 0) return;
-		const sizeClass = this.#allocatedBuffers.get(ptr);
-		if (sizeClass === void 0) throw new Error(`Attempting to free unallocated pointer: ${ptr}`);
-		const freeList = this.#freeLists.get(sizeClass);
-		if (freeList) freeList.push(ptr);
-		else this.#freeLists.set(sizeClass, [ptr]);
+		const size = this.#allocatedBuffers.get(ptr);
+		if (size === void 0) throw new Error(`Attempting to free unallocated pointer: ${ptr}`);
 		this.#allocatedBuffers.delete(ptr);
+		this.#live -= size;
+		const xs = this.#extents;
+		let lo = 0;
+		let hi = xs.length;
+		while (lo < hi) {
+			const mid = lo + hi >> 1;
+			if (xs[mid].ptr < ptr) lo = mid + 1;
+			else hi = mid;
+		}
+		let e = {
+			ptr,
+			size,
+			epoch
+		};
+		const prev = xs[lo - 1];
+		const next = xs[lo];
+		if (prev && prev.ptr + prev.size === ptr) {
+			prev.size += size;
+			prev.epoch = Math.max(prev.epoch, epoch);
+			e = prev;
+			lo--;
+		} else xs.splice(lo, 0, e);
+		if (next && e.ptr + e.size === next.ptr) {
+			e.size += next.size;
+			e.epoch = Math.max(e.epoch, next.epoch);
+			xs.splice(lo + 1, 1);
+		}
+		if (e.ptr + e.size === this.#headPtr && e.epoch === 0) {
+			this.#headPtr = e.ptr;
+			xs.splice(lo, 1);
+		}
 	}
-	#bumpAlloc(size) {
+	/** Marks every extent freed at or before `completed` as free of readers (lets the top of the heap drop). */
+	settle(completed) {
+		const xs = this.#extents;
+		for (const e of xs) if (e.epoch <= completed) e.epoch = 0;
+		const top = xs[xs.length - 1];
+		if (top && top.epoch === 0 && top.ptr + top.size === this.#headPtr) {
+			this.#headPtr = top.ptr;
+			xs.pop();
+		}
+	}
+	#bumpAlloc(need) {
 		const ptr = this.#headPtr;
-		const endPtr = ptr + alignTo(size, ALLOCATION_ALIGNMENT);
-		if (endPtr > MAX_MEMORY32_BYTES) throw new RangeError("Allocation exceeds the 4 GiB memory32 limit");
+		const endPtr = ptr + need;
+		if (endPtr > MAX_MEMORY32_BYTES) throw new RangeError(`Allocation exceeds the 4 GiB memory32 limit (${need} bytes requested, ${this.#live} live, ${this.#headPtr - 64 - this.#live} free in ${this.#extents.length} extents)`);
 		const currentBytes = this.#memory.buffer.byteLength;
 		if (endPtr > currentBytes) {
 			const requiredPages = Math.ceil(endPtr / WASM_PAGE_SIZE);
@@ -3010,25 +3082,33 @@ var WasmAllocator = class {
 			this.#memory.grow(requiredPages - currentPages);
 		}
 		this.#headPtr = endPtr;
+		if (endPtr > this.#peakHead) this.#peakHead = endPtr;
 		return ptr;
 	}
-	#findSizeClass(size) {
-		if (size <= 512) return alignTo(size, 64);
-		if (size <= 2048) return alignTo(size, 512);
-		if (size <= 65536) {
-			let sizeClass = 4096;
-			while (sizeClass < size) sizeClass *= 2;
-			return sizeClass;
-		}
-		return alignTo(size, WASM_PAGE_SIZE);
-	}
+	/** Bytes in live buffers, their peak, the heap's high-water mark, and the free extents below it. */
 	getStats() {
-		const freeListSizes = /* @__PURE__ */ new Map();
-		for (const [sizeClass, freeList] of this.#freeLists) if (freeList.length > 0) freeListSizes.set(sizeClass, freeList.length);
+		let freeBytes = 0;
+		let largestFree = 0;
+		for (const e of this.#extents) {
+			freeBytes += e.size;
+			if (e.size > largestFree) largestFree = e.size;
+		}
 		return {
 			totalAllocated: this.#headPtr,
-			freeListSizes
+			liveBytes: this.#live,
+			liveBuffers: this.#allocatedBuffers.size,
+			peakLiveBytes: this.#peakLive,
+			peakHeapBytes: this.#peakHead,
+			heapBytes: this.#memory.buffer.byteLength,
+			freeBytes,
+			freeExtents: this.#extents.length,
+			largestFree
 		};
+	}
+	/** Restarts the peaks at the current figures. */
+	resetPeaks() {
+		this.#peakLive = this.#live;
+		this.#peakHead = this.#headPtr;
 	}
 };
 //#endregion
@@ -3706,6 +3786,10 @@ var WasmWorkerPool = class {
 	}
 	get epoch() {
 		return this.#epoch;
+	}
+	/** The epoch of the last queued job (prefopt patch). */
+	get epochEnd() {
+		return this.#epochEnd;
 	}
 	waitForEpoch(target) {
 		if (target <= this.#epoch) return Promise.resolve();
@@ -5908,6 +5992,7 @@ var WasmBackend = class {
 	#workerPool;
 	#pendingWork = /* @__PURE__ */ new Map();
 	#inlineFuncs = /* @__PURE__ */ new WeakMap();
+	#settled = -1;
 	constructor() {
 		this.#memory = hasSharedArrayBuffer() ? new WebAssembly.Memory({
 			initial: 0,
@@ -5919,8 +6004,14 @@ var WasmBackend = class {
 		this.#buffers = /* @__PURE__ */ new Map();
 		this.#workerPool = createWorkerPool(this.#memory);
 	}
-	malloc(size, initialData) {
-		const ptr = this.#allocator.malloc(size);
+	/** `queued` (prefopt patch): the buffer is written only by a kernel queued after this call, so it may reuse memory that queued kernels still read. */
+	malloc(size, initialData, queued = false) {
+		const completed = this.#workerPool ? Number(this.#workerPool.epoch) : Infinity;
+		if (completed !== this.#settled) {
+			this.#settled = completed;
+			this.#allocator.settle(completed);
+		}
+		const ptr = this.#allocator.malloc(size, completed, queued && !initialData);
 		if (initialData) {
 			if (initialData.byteLength !== size) throw new Error("initialData size does not match buffer size");
 			new Uint8Array(this.#memory.buffer, ptr, size).set(initialData);
@@ -5943,7 +6034,8 @@ var WasmBackend = class {
 		if (!buffer) throw new SlotError(slot);
 		buffer.ref--;
 		if (buffer.ref === 0) {
-			this.#allocator.free(buffer.ptr);
+			const pool = this.#workerPool;
+			this.#allocator.free(buffer.ptr, pool && pool.epochEnd > pool.epoch ? Number(pool.epochEnd) : 0);
 			this.#buffers.delete(slot);
 			this.#pendingWork.delete(slot);
 		}
@@ -5993,6 +6085,24 @@ var WasmBackend = class {
 			sync: true
 		});
 	}
+	/** prefopt patch: compiled now (or from the cache) but run on the worker queue, for jit programs submitted as they are laid out. */
+	prepareEager(source) {
+		if (source instanceof Routine) return new Executable(source, {
+			program: void 0,
+			sync: false
+		});
+		return new Executable(source, {
+			program: this.prepareKernelSync(source).data.program,
+			sync: false
+		});
+	}
+	/** prefopt patch: the allocator's figures (getStats) and a peak reset. */
+	memoryStats() {
+		return this.#allocator.getStats();
+	}
+	resetMemoryPeaks() {
+		this.#allocator.resetPeaks();
+	}
 	async prepareRoutine(routine) {
 		return new Executable(routine, {
 			program: void 0,
@@ -6015,8 +6125,6 @@ var WasmBackend = class {
 				type: exe.source.type,
 				params: exe.source.params
 			};
-			const retainedSlots = [...inputs, ...outputs];
-			for (const slot of retainedSlots) this.incRef(slot);
 			const epoch = this.#workerPool.dispatchRoutine(routine, inputs.map((slot) => {
 				const { ptr, size } = this.#buffers.get(slot);
 				return {
@@ -6033,7 +6141,6 @@ var WasmBackend = class {
 			for (const slot of outputs) this.#pendingWork.set(slot, epoch);
 			this.#workerPool.waitForEpoch(epoch).then(() => {
 				for (const slot of outputs) if (this.#pendingWork.get(slot) === epoch) this.#pendingWork.delete(slot);
-				for (const slot of retainedSlots) this.decRef(slot);
 			});
 		} else {
 			if (inputs.some((slot) => {
@@ -6046,13 +6153,10 @@ var WasmBackend = class {
 			const { program } = exe.data;
 			const ptrs = [...inputs, ...outputs].map((slot) => this.#buffers.get(slot).ptr);
 			if (this.#workerPool && !sync) {
-				const retainedSlots = [...inputs, ...outputs];
-				for (const slot of retainedSlots) this.incRef(slot);
 				const epoch = this.#workerPool.dispatch(program.kernelHash, program.module, ptrs, program.workSize, program.chunkAlignment, program.minWorkPerWorker);
 				for (const slot of outputs) this.#pendingWork.set(slot, epoch);
 				this.#workerPool.waitForEpoch(epoch).then(() => {
 					for (const slot of outputs) if (this.#pendingWork.get(slot) === epoch) this.#pendingWork.delete(slot);
-					for (const slot of retainedSlots) this.decRef(slot);
 				});
 			} else {
 				if (inputs.some((slot) => {

@@ -1829,6 +1829,31 @@ function jit$1(f, opts) {
 }
 //#endregion
 //#region src/frontend/jit.ts
+/** prefopt patch: jit programs on the wasm backend submit their kernels as they are laid out (see JitProgram.execute). */
+let jitStreaming = true;
+/** prefopt patch: turns streaming jit execution on or off (on by default); returns the previous setting. */
+function setJitStreaming(on) {
+	const prev = jitStreaming;
+	jitStreaming = on;
+	return prev;
+}
+/**
+* prefopt patch: the wasm heap's figures — live bytes and buffers, their peak,
+* the heap's high-water mark and size, free bytes and extents below it — or
+* null when the wasm backend is not initialised. `reset` restarts the peaks.
+*/
+function wasmMemoryStats(opts) {
+	let backend;
+	try {
+		backend = getBackend("wasm");
+	} catch {
+		return null;
+	}
+	if (typeof backend.memoryStats !== "function") return null;
+	const stats = backend.memoryStats();
+	if (opts?.reset) backend.resetMemoryPeaks();
+	return stats;
+}
 /** Result of compiling a Jaxpr. Can be evaluated on a series of inputs. */
 var JitProgram = class {
 	backend;
@@ -1864,8 +1889,14 @@ var JitProgram = class {
 	toString() {
 		return this.pprint().toString();
 	}
-	/** Execute the JitProgram with the given inputs. */
-	execute(inputs) {
+	/**
+	* Execute the JitProgram with the given inputs. With `eager` (prefopt
+	* patch; backends with `prepareEager`) each kernel is submitted as soon as
+	* it is laid out and its buffers are allocated as queued writes, so a
+	* program's `free` steps return memory to later steps of the same program:
+	* the peak is the program's live set, not the sum of all its buffers.
+	*/
+	execute(inputs, eager = false) {
 		const scope = /* @__PURE__ */ new Map();
 		if (inputs.length !== this.inputs.length) throw new TypeError(`Expected ${this.inputs.length} inputs, got ${inputs.length}`);
 		for (const [i, id] of this.inputs.entries()) scope.set(id, inputs[i]);
@@ -1875,11 +1906,13 @@ var JitProgram = class {
 				const inputs = step.inputs.map((id) => scope.get(id));
 				const outputs = step.outputs.map((id) => scope.get(id));
 				if (inputs.some((s) => s === void 0) || outputs.some((s) => s === void 0)) throw new Error(`internal: JitProgram scope undefined`);
-				pending.push(new PendingExecute(this.backend, step.source, inputs, outputs));
+				const exe = new PendingExecute(this.backend, step.source, inputs, outputs);
+				if (eager) exe.submitEager();
+				pending.push(exe);
 				break;
 			}
 			case "malloc": {
-				const slot = this.backend.malloc(step.size);
+				const slot = eager ? this.backend.malloc(step.size, void 0, true) : this.backend.malloc(step.size);
 				scope.set(step.output, slot);
 				break;
 			}
@@ -2523,6 +2556,12 @@ var PendingExecute = class {
 		if (this.prepared) return;
 		if (this.source instanceof Kernel) this.prepared = this.backend.prepareKernelSync(this.source);
 		else this.prepared = this.backend.prepareRoutineSync(this.source);
+	}
+	/** prefopt patch: submit now, compiling synchronously if needed, to run on the backend's worker queue. */
+	submitEager() {
+		if (this.submitted) return;
+		if (!this.prepared) this.prepared = this.backend.prepareEager(this.source);
+		this.submit();
 	}
 	submit() {
 		if (this.submitted) return;
@@ -3304,7 +3343,10 @@ var Array$1 = class Array$1 extends Tracer {
 				if (jaxpr.inBinders.length !== args.length) throw new Error(`jit expects ${jaxpr.inBinders.length} args, got ${args.length}`);
 				const { backend, committed } = Array$1.#computeBackend("jit", args);
 				args = args.map((ar) => ar._putSync(backend));
-				const { outputs, pending } = jitCompile(backend, jaxpr).execute(args.map((x) => x._realizeSource()));
+				const eager = jitStreaming && typeof backend.prepareEager === "function";
+				const sources = args.map((x) => x._realizeSource());
+				if (eager) for (const x of args) for (const exe of x.#pending ?? []) exe.submitEager();
+				const { outputs, pending } = jitCompile(backend, jaxpr).execute(sources, eager);
 				for (const exe of pending) exe.updateRc(+outputs.length - 1);
 				const prevPending = [...new Set(args.flatMap((x) => x.#pending))];
 				for (const exe of prevPending) exe.updateRc(+outputs.length);
@@ -10142,4 +10184,4 @@ async function devicePut(x, device) {
 	})));
 }
 //#endregion
-export { Array$1 as Array, ClosedJaxpr, DType, Jaxpr, blockUntilReady, defaultDevice, devicePut, devices, getWebGPUDevice, grad, hessian, init, jacfwd, jacrev as jacobian, jacrev, jit, jvp, lax_exports as lax, linearize, makeJaxpr, nn_exports as nn, numpy_exports as numpy, profiler, random_exports as random, scipy_special_exports as scipySpecial, setDebug, tree_exports as tree, valueAndGrad, vjp, vmap };
+export { setJitStreaming, wasmMemoryStats, Array$1 as Array, ClosedJaxpr, DType, Jaxpr, blockUntilReady, defaultDevice, devicePut, devices, getWebGPUDevice, grad, hessian, init, jacfwd, jacrev as jacobian, jacrev, jit, jvp, lax_exports as lax, linearize, makeJaxpr, nn_exports as nn, numpy_exports as numpy, profiler, random_exports as random, scipy_special_exports as scipySpecial, setDebug, tree_exports as tree, valueAndGrad, vjp, vmap };

@@ -1,0 +1,56 @@
+/**
+ * The engine heap's figures, from the allocator in prefopt's engine patch
+ * (vendor/jax-js): live bytes and buffers, their peak, the heap's high-water
+ * mark, and the free extents below it (fragmentation = free bytes the heap
+ * holds but no live buffer uses). WebAssembly memory never shrinks, so the
+ * high-water mark is what the process keeps; it must stay under 4 GiB.
+ */
+import * as engine from "./jax.js";
+
+export type HeapStats = {
+  /** bytes in live buffers now */
+  liveBytes: number;
+  liveBuffers: number;
+  /** most bytes live at once since the last reset */
+  peakLiveBytes: number;
+  /** highest address the allocator has handed out since the last reset */
+  peakHeapBytes: number;
+  /** the WebAssembly memory's size (only grows) */
+  heapBytes: number;
+  /** free bytes below the allocator's top, and in how many extents */
+  freeBytes: number;
+  freeExtents: number;
+  largestFree: number;
+};
+
+type PatchedEngine = {
+  wasmMemoryStats?: (o?: { reset?: boolean }) => (HeapStats & { totalAllocated: number }) | null;
+  setJitStreaming?: (on: boolean) => boolean;
+};
+
+const patched = engine as unknown as PatchedEngine;
+
+/** The heap's figures now (null off the CPU backend); `reset` restarts the peaks afterwards. */
+export function heapStats(opts: { reset?: boolean } = {}): HeapStats | null {
+  const s = patched.wasmMemoryStats?.(opts);
+  if (!s) return null;
+  const { totalAllocated: _top, ...rest } = s;
+  return rest;
+}
+
+/**
+ * Whether jit programs submit kernels as they are laid out, so that buffers a
+ * program frees are reused by its later steps (on by default). Returns the
+ * previous setting; for measuring the lever.
+ */
+export function setJitStreaming(on: boolean): boolean {
+  return patched.setJitStreaming?.(on) ?? false;
+}
+
+/** 1234567890 → "1.15 GiB" */
+export function formatBytes(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(1)} KiB`;
+  return `${n} B`;
+}
