@@ -102,8 +102,8 @@ function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** Reverses byte order within each `width`-byte word, in place (only on big-endian hosts). */
-function swapBytes(bytes: Uint8Array, width: number): void {
+/** Reverses byte order within each `width`-byte word, in place (used only on big-endian hosts; exported for its test). */
+export function swapBytes(bytes: Uint8Array, width: number): void {
   if (width === 1) return;
   for (let i = 0; i < bytes.length; i += width) bytes.subarray(i, i + width).reverse();
 }

@@ -15,6 +15,7 @@ import {
   encodeSafetensors,
   type HostTensor,
   loadParams,
+  swapBytes,
   writeSafetensors,
 } from "../../src/engine/safetensors.js";
 
@@ -202,5 +203,28 @@ describe("loading into a template", () => {
     const fourteen = message(14);
     assert.match(fourteen, /missing tensor "p11" \(shape \[1\]\); and 2 more$/);
     assert.doesNotMatch(fourteen, /"p12"|"p13"/);
+  });
+});
+
+describe("big-endian hosts", () => {
+  test("swapBytes reverses each word of the dtype's width in place, and is its own inverse", () => {
+    const bytes = () => Uint8Array.from({ length: 16 }, (_, i) => i);
+    for (const width of [1, 2, 4, 8]) {
+      const b = bytes();
+      swapBytes(b, width);
+      // an independent statement of the permutation: byte i goes to the mirror place in its word
+      const want = Array.from({ length: 16 }, (_, i) => {
+        const w = Math.floor(i / width) * width;
+        return w + width - 1 - (i - w);
+      });
+      assert.deepEqual([...b], want, `width ${width}`);
+      swapBytes(b, width);
+      assert.deepEqual(b, bytes(), `width ${width} twice`);
+    }
+    // a float32 written big-endian reads, swapped, as the little-endian encoding of the same number
+    const be = new Uint8Array(4);
+    new DataView(be.buffer).setFloat32(0, -2.25, false);
+    swapBytes(be, 4);
+    assert.equal(new DataView(be.buffer).getFloat32(0, true), -2.25);
   });
 });
