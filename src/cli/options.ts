@@ -122,6 +122,8 @@ const HELP = {
   skipNonfinite:
     "roll back and count steps whose loss or gradient is NaN/Inf (default: stop with an error)",
   json: "print the result as one JSON object",
+  profileMemory:
+    "log the engine heap with every step's metrics: live, peak (the step's working set), high-water mark and free MiB (heap_*_mib in metrics.jsonl)",
 };
 
 /**
@@ -153,6 +155,7 @@ export function addTrainingOptions(
   cmd.option("--seed <n>", h("seed"), parseNonNegativeInt, d.seed);
   cmd.option("--no-resume", h("resume"));
   if (d.skipNonfinite) cmd.option("--skip-nonfinite", h("skipNonfinite"));
+  cmd.option("--profile-memory", h("profileMemory"));
   cmd.option("--json", h("json"));
   cmd.hook("preAction", (c) => {
     applyConfigFile(c);
@@ -184,6 +187,7 @@ export function trainingFlags(o: Record<string, unknown>): Omit<
     seed: pick("seed"),
     resume: o.resume !== false,
     skipNonfinite: o.skipNonfinite === true ? true : undefined,
+    profileMemory: o.profileMemory === true ? true : undefined,
   };
 }
 

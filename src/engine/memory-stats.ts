@@ -54,3 +54,20 @@ export function formatBytes(n: number): string {
   if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(1)} KiB`;
   return `${n} B`;
 }
+
+/**
+ * Heap figures as training metrics (MiB): live bytes now, the peak of live
+ * bytes since the previous call (the step's working set) and the heap's
+ * high-water mark; restarts the peaks. Empty off the CPU backend.
+ */
+export function heapMetrics(): Record<string, number> {
+  const s = heapStats({ reset: true });
+  if (!s) return {};
+  const mib = (x: number) => Math.round((x / 2 ** 20) * 10) / 10;
+  return {
+    heap_live_mib: mib(s.liveBytes),
+    heap_peak_mib: mib(s.peakLiveBytes),
+    heap_top_mib: mib(s.peakHeapBytes),
+    heap_free_mib: mib(s.freeBytes),
+  };
+}

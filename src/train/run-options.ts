@@ -25,6 +25,8 @@ export type TrainRunOptions = {
   seed?: number;
   /** Roll back and count steps whose loss or gradient is not finite (default: stop with an error). */
   skipNonfinite?: boolean;
+  /** Log the engine heap's live, peak and top MiB with every step's metrics. */
+  profileMemory?: boolean;
   /** Continue from the newest checkpoint in `out` (default true); false deletes them and starts over. */
   resume?: boolean;
   /** No progress bar and no messages. */
@@ -79,6 +81,7 @@ export function loopOptions(
   | "saveEvery"
   | "evalEvery"
   | "onNonFinite"
+  | "profileMemory"
   | "verbose"
   | "signal"
   | "stopAfter"
@@ -93,6 +96,7 @@ export function loopOptions(
     saveEvery: o.saveEvery,
     evalEvery: o.evalEvery,
     onNonFinite: o.skipNonfinite ? "skip" : "stop",
+    profileMemory: o.profileMemory,
     verbose: !o.quiet,
     signal: o.signal,
     stopAfter: o.stopAfter,

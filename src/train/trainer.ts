@@ -21,6 +21,7 @@
 import { rmSync } from "node:fs";
 import { Interrupted, UserError } from "../engine/errors.js";
 import { type numpy as np, tree } from "../engine/jax.js";
+import { heapMetrics } from "../engine/memory-stats.js";
 import {
   latestCheckpoint,
   listCheckpoints,
@@ -65,6 +66,8 @@ export type TrainingOptions<S> = {
   onNonFinite?: "stop" | "skip";
   /** With "skip": give up after this many skipped steps (default 10). */
   maxSkips?: number;
+  /** Log the engine heap after every step (heap_live_mib, heap_peak_mib, heap_top_mib, heap_free_mib). */
+  profileMemory?: boolean;
   /** Recorded in trainer_state.json; a resumed run warns when it differs. */
   config?: unknown;
   /** Progress label, e.g. "dpo". */
@@ -330,6 +333,7 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
       const rollback = o.onNonFinite === "skip" ? o.snapshot(state) : null;
       if (rollback) tree.ref([rollback.params, rollback.optState] as tree.JsTree<np.Array>);
       const m = await o.step(state, step);
+      if (o.profileMemory) Object.assign(m, heapMetrics());
       step += 1;
       const bad = GUARDED.find(([k]) => m[k] !== undefined && !Number.isFinite(m[k]));
       if (bad) {
