@@ -45,6 +45,27 @@ export type FamilyOptions = {
 };
 
 /**
+ * TRL's reward metrics of a preference loss: the means of the implicit
+ * rewards of chosen and rejected answers, `rewards/margins` the mean of
+ * `margins` (default chosen − rejected), `rewards/accuracies` the loss's
+ * `accuracy` (default the share of positive margins). Consumes all.
+ */
+export function rewardMetrics(r: {
+  chosen: np.Array;
+  rejected: np.Array;
+  margins?: np.Array;
+  accuracy?: np.Array;
+}): Record<string, np.Array> {
+  const margins = r.margins ?? r.chosen.ref.sub(r.rejected.ref);
+  return {
+    "rewards/chosen": r.chosen.mean(),
+    "rewards/rejected": r.rejected.mean(),
+    "rewards/accuracies": r.accuracy ?? np.mean(np.greater(margins.ref, 0).astype(np.float32)),
+    "rewards/margins": margins.mean(),
+  };
+}
+
+/**
  * The loss of a packed batch and its metrics, differentiable in `params`.
  * Consumes params, batch and the reference log-probs (summed; unused by SimPO and ORPO).
  */
@@ -82,13 +103,7 @@ export function familyPairObjective(
     const below = out.rewards.slice([], [1, k]);
     return [
       out.loss,
-      {
-        "rewards/chosen": best.ref.mean(),
-        "rewards/rejected": below.ref.mean(),
-        "rewards/accuracies": out.accuracy,
-        "rewards/margins": best.sub(below).mean(),
-        ...logps,
-      },
+      { ...rewardMetrics({ chosen: best, rejected: below, accuracy: out.accuracy }), ...logps },
     ];
   }
   if (o.type === "kto") {
@@ -109,16 +124,12 @@ export function familyPairObjective(
       },
     );
     out.losses.dispose();
-    const rc = out.rewards.ref.slice([0, n]);
-    const rr = out.rewards.slice([n, 2 * n]);
-    const margins = rc.ref.sub(rr.ref);
+    const chosenRewards = out.rewards.ref.slice([0, n]);
+    const rejectedRewards = out.rewards.slice([n, 2 * n]);
     return [
       out.loss,
       {
-        "rewards/chosen": rc.mean(),
-        "rewards/rejected": rr.mean(),
-        "rewards/accuracies": np.mean(np.greater(margins.ref, 0).astype(np.float32)),
-        "rewards/margins": margins.mean(),
+        ...rewardMetrics({ chosen: chosenRewards, rejected: rejectedRewards }),
         kl: out.kl,
         ...logps,
       },
@@ -133,10 +144,12 @@ export function familyPairObjective(
     return [
       out.loss,
       {
-        "rewards/chosen": out.chosenRewards.mean(),
-        "rewards/rejected": out.rejectedRewards.mean(),
-        "rewards/accuracies": out.accuracy,
-        "rewards/margins": out.margins.mean(),
+        ...rewardMetrics({
+          chosen: out.chosenRewards,
+          rejected: out.rejectedRewards,
+          margins: out.margins,
+          accuracy: out.accuracy,
+        }),
         ...logps,
       },
     ];
@@ -146,14 +159,14 @@ export function familyPairObjective(
     { lambda: o.beta },
   );
   out.losses.dispose();
-  const margins = out.chosenRewards.ref.sub(out.rejectedRewards.ref);
   return [
     out.loss,
     {
-      "rewards/chosen": out.chosenRewards.mean(),
-      "rewards/rejected": out.rejectedRewards.mean(),
-      "rewards/accuracies": out.accuracy,
-      "rewards/margins": margins.mean(),
+      ...rewardMetrics({
+        chosen: out.chosenRewards,
+        rejected: out.rejectedRewards,
+        accuracy: out.accuracy,
+      }),
       log_odds_chosen: out.logOdds.mean(),
       nll_loss: out.nll,
       ...logps,

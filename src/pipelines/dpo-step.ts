@@ -19,6 +19,7 @@ import {
   type FamilyOptions,
   familyPairObjective,
   isFamilyLossType,
+  rewardMetrics,
 } from "./dpo-family.js";
 
 export type DpoStepOptions = {
@@ -81,10 +82,12 @@ export function dpoPairObjective(
   return [
     out.loss,
     {
-      "rewards/chosen": out.chosenRewards.mean(),
-      "rewards/rejected": out.rejectedRewards.mean(),
-      "rewards/accuracies": out.accuracy,
-      "rewards/margins": out.margins.mean(),
+      ...rewardMetrics({
+        chosen: out.chosenRewards,
+        rejected: out.rejectedRewards,
+        margins: out.margins,
+        accuracy: out.accuracy,
+      }),
       "logps/chosen": chosen.mean(),
       "logps/rejected": rejected.mean(),
     },
