@@ -168,13 +168,16 @@ export function addTrainingOptions(
 }
 
 /** The shared options of a parsed training command, under the library's names. */
-export function trainingFlags(o: Record<string, unknown>): Omit<
+export type TrainingFlags = Omit<
   TrainRunOptions,
   "logEvery" | "quiet" | "log" | "signal" | "stopAfter"
 > & {
   seed: number;
   resume: boolean;
-} {
+};
+
+/** The shared options of a parsed training command, under the library's names. */
+export function trainingFlags(o: Record<string, unknown>): TrainingFlags {
   const pick = <T>(k: string) => o[k] as T;
   return {
     out: pick("out"),
@@ -293,15 +296,17 @@ function say(line: string): void {
 
 /**
  * Runs a training command's work around the shared conventions: says
- * whether it continues or starts over, writes `<out>/run_config.json`, runs
- * `train`, draws `<out>/curves.png`; with `report`, prints the result: one
- * JSON object with --json ({out, ...result, curves}), else through `report`.
- * Returns the result.
+ * whether it continues or starts over, runs `train` with the command's shared
+ * options `f` (pass them to the pipeline: their `onStart` writes
+ * `<out>/run_config.json` atomically once the inputs are checked and the first
+ * step is about to run, so a run refused for bad input leaves none), draws
+ * `<out>/curves.png`; with `report`, prints the result: one JSON object with
+ * --json ({out, ...result, curves}), else through `report`. Returns the result.
  */
 export async function runTrainingCommand<R extends object>(
   cmd: Command,
   o: Record<string, unknown>,
-  train: () => Promise<R>,
+  train: (f: TrainingFlags) => Promise<R>,
   report?: (r: R) => void,
 ): Promise<R> {
   const out = o.out as string;
@@ -330,8 +335,8 @@ export async function runTrainingCommand<R extends object>(
     const opt = (cmd.options as Option[]).find((x) => x.attributeName() === k);
     recorded[opt ? configName(opt) : k] = v;
   }
-  writeJsonAtomic(join(out, "run_config.json"), recorded);
-  const r = await train();
+  const onStart = () => writeJsonAtomic(join(out, "run_config.json"), recorded);
+  const r = await train({ ...trainingFlags(o), onStart });
   let curves: string | null = null;
   try {
     curves = writeRunCurves(out);

@@ -37,10 +37,12 @@ export type TrainRunOptions = {
   signal?: AbortSignal;
   /** Stops like `signal` once this many steps are done (tests). */
   stopAfter?: number;
+  /** Called once the inputs are checked and the first step is about to run (see `TrainingOptions.onStart`). */
+  onStart?: () => void;
 };
 
 /** Keys that steer a run without changing what it computes: not part of its recorded config. */
-const NOT_CONFIG = new Set(["resume", "quiet", "log", "signal", "stopAfter"]);
+const NOT_CONFIG = new Set(["resume", "quiet", "log", "signal", "stopAfter", "onStart"]);
 
 /** Drops keys whose value is undefined (so that defaults apply when spread after them). */
 export function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -87,6 +89,7 @@ export function loopOptions(
   | "stopAfter"
   | "label"
   | "config"
+  | "onStart"
 > {
   return {
     outDir: o.out,
@@ -102,6 +105,7 @@ export function loopOptions(
     stopAfter: o.stopAfter,
     label,
     config,
+    onStart: o.onStart,
   };
 }
 

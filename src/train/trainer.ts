@@ -80,6 +80,12 @@ export type TrainingOptions<S> = {
   stopAfter?: number;
   /** Handle SIGINT/SIGTERM (default true). */
   handleSignals?: boolean;
+  /**
+   * Called once the run is set up (`init` done, a checkpoint resumed or the
+   * old ones deleted) and its first step is about to run: a run refused for
+   * bad input before then never calls it (the CLI writes run_config.json here).
+   */
+  onStart?: () => void;
 
   /** A fresh state for step 0 (params, optimiser state, RNG, data order). */
   init(): S | Promise<S>;
@@ -257,6 +263,7 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
     }
   }
   const startStep = step;
+  o.onStart?.();
   const metrics = new MetricsLogger(o.outDir, { keepUpToStep: startStep });
   if (verbose) bar = new ProgressBar({ total: o.totalSteps, label: o.label, start: startStep });
 

@@ -97,10 +97,10 @@ describe("bad-input corpus through the CLI", { concurrency: 2 }, () => {
       assert.match(lines[0], /^prefopt: /);
       for (const s of c.expect)
         assert.ok(lines[0].includes(s), `${c.file}: "${s}" not in: ${lines[0]}`);
-      // nothing trained: the error came before the first step
+      // nothing trained or recorded: the error came before the first step
       if (existsSync(out)) {
         const left = readdirSync(out).filter((f) =>
-          /^checkpoint-|metrics\.jsonl|model\.safetensors/.test(f),
+          /^checkpoint-|metrics\.jsonl|model\.safetensors|run_config\.json/.test(f),
         );
         assert.deepEqual(left, [], `${c.file}: training started: ${left.join(", ")}`);
       }
@@ -214,6 +214,11 @@ describe("every command fails cleanly on bad arguments", { concurrency: 2 }, asy
       const r = await runCli(args());
       const text = assertCleanFailure(r, args().join(" "));
       assert.ok(text.includes(name), `${name} not named: ${text}`);
+      // a refused run records no config (run_config.json is written as the first step starts)
+      const a = args();
+      const out = a.includes("--out") ? a[a.indexOf("--out") + 1] : "";
+      if (out.startsWith(tmp))
+        assert.ok(!existsSync(join(out, "run_config.json")), `${out}/run_config.json left behind`);
       if (!/^error: /.test(text)) {
         const lines = r.stderr.split("\n").filter((l) => l.startsWith("prefopt: "));
         assert.equal(lines.length, 1, r.stderr);

@@ -34,13 +34,7 @@ import {
 } from "../../pipelines/diffusion-dpo.js";
 import { writeImageGrid } from "../../report/image-grid.js";
 import { formatDuration, ProgressBar } from "../../train/progress.js";
-import {
-  addTrainingOptions,
-  parseInteger,
-  parseNumber,
-  runTrainingCommand,
-  trainingFlags,
-} from "../options.js";
+import { addTrainingOptions, parseInteger, parseNumber, runTrainingCommand } from "../options.js";
 
 const JUDGES = ["digit-world", "vision"] as const;
 
@@ -310,9 +304,9 @@ export function registerDiffusionPreference(diffusion: Command): void {
         );
       }
     }
-    const r = await runTrainingCommand(dpo, o, () =>
+    const r = await runTrainingCommand(dpo, o, (f) =>
       runDiffusionDpo({
-        ...trainingFlags(o),
+        ...f,
         model,
         pairs,
         mode: o.sft ? "sft" : "dpo",

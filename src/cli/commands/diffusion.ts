@@ -28,7 +28,6 @@ import {
   parseNonNegativeInt,
   parseNumberOrInfinity,
   runTrainingCommand,
-  trainingFlags,
 } from "../options.js";
 import { registerDiffusionPreference } from "./diffusion-dpo.js";
 
@@ -123,9 +122,9 @@ export function registerDiffusion(program: Command): void {
       await runTrainingCommand(
         train,
         o,
-        () =>
+        (f) =>
           runDiffusionTrain({
-            ...trainingFlags(o),
+            ...f,
             emaDecay: o.ema,
             captionDropout: o.captionDropout,
             minSnrGamma: o.minSnrGamma,
@@ -241,7 +240,7 @@ export function registerDiffusion(program: Command): void {
     await runTrainingCommand(
       classifier,
       o,
-      () => runClassifierTrain(trainingFlags(o)),
+      (f) => runClassifierTrain(f),
       (r) => {
         console.log(
           `wrote ${o.out} in ${r.seconds.toFixed(0)} s: held-out accuracy ${(100 * r.accuracy).toFixed(2)}%`,

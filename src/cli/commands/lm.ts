@@ -14,7 +14,6 @@ import {
   parseNonNegativeInt,
   parsePositive,
   runTrainingCommand,
-  trainingFlags,
 } from "../options.js";
 
 export function registerLM(program: Command): void {
@@ -53,9 +52,9 @@ export function registerLM(program: Command): void {
       await runTrainingCommand(
         pretrain,
         o,
-        () =>
+        (f) =>
           runPretrain({
-            ...trainingFlags(o),
+            ...f,
             sentences: o.sentences,
             heldOut: o.heldOut,
             vocabSize: o.vocabSize,
@@ -117,9 +116,9 @@ export function registerLM(program: Command): void {
       await runTrainingCommand(
         sft,
         o,
-        () =>
+        (f) =>
           runSft({
-            ...trainingFlags(o),
+            ...f,
             model: o.model ?? defaultModelDir("text"),
             examples,
             epochs: o.epochs,

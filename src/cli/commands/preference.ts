@@ -13,7 +13,6 @@ import {
   parseNonNegativeInt,
   parsePositive,
   runTrainingCommand,
-  trainingFlags,
 } from "../options.js";
 
 const LOSS_TYPES = ["sigmoid", "hinge", "ipo", "robust", "simpo", "orpo", "kto", "listwise"];
@@ -133,9 +132,9 @@ export function registerPreference(program: Command): void {
       await runTrainingCommand(
         dpo,
         o,
-        () =>
+        (f) =>
           runDpo({
-            ...trainingFlags(o),
+            ...f,
             model: o.model,
             data: o.data,
             beta: o.beta,
@@ -220,9 +219,9 @@ export function registerPreference(program: Command): void {
       await runTrainingCommand(
         reward,
         o,
-        () =>
+        (f) =>
           runReward({
-            ...trainingFlags(o),
+            ...f,
             model: o.model,
             data: o.data,
             epochs: o.epochs,
@@ -290,9 +289,9 @@ export function registerPreference(program: Command): void {
       await runTrainingCommand(
         rlhf,
         o,
-        () =>
+        (f) =>
           runRlhf({
-            ...trainingFlags(o),
+            ...f,
             model: o.model,
             rewardModel: o.rewardModel,
             prompts: o.prompts,
