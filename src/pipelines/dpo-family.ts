@@ -45,22 +45,23 @@ export type FamilyOptions = {
 };
 
 /**
- * TRL's reward metrics of a preference loss: the means of the implicit
- * rewards of chosen and rejected answers, `rewards/margins` the mean of
- * `margins` (default chosen − rejected), `rewards/accuracies` the loss's
- * `accuracy` (default the share of positive margins). Consumes all.
+ * TRL's reward metrics of a preference loss's output: the means of the
+ * implicit rewards of chosen and rejected answers, `rewards/margins` the mean
+ * of `margins` (default chosen − rejected), `rewards/accuracies` the loss's
+ * `accuracy` (default the share of positive margins). Consumes those four
+ * (and nothing else of `out`).
  */
-export function rewardMetrics(r: {
-  chosen: np.Array;
-  rejected: np.Array;
+export function rewardMetrics(out: {
+  chosenRewards: np.Array;
+  rejectedRewards: np.Array;
   margins?: np.Array;
   accuracy?: np.Array;
 }): Record<string, np.Array> {
-  const margins = r.margins ?? r.chosen.ref.sub(r.rejected.ref);
+  const margins = out.margins ?? out.chosenRewards.ref.sub(out.rejectedRewards.ref);
   return {
-    "rewards/chosen": r.chosen.mean(),
-    "rewards/rejected": r.rejected.mean(),
-    "rewards/accuracies": r.accuracy ?? np.mean(np.greater(margins.ref, 0).astype(np.float32)),
+    "rewards/chosen": out.chosenRewards.mean(),
+    "rewards/rejected": out.rejectedRewards.mean(),
+    "rewards/accuracies": out.accuracy ?? np.mean(np.greater(margins.ref, 0).astype(np.float32)),
     "rewards/margins": margins.mean(),
   };
 }
@@ -103,7 +104,10 @@ export function familyPairObjective(
     const below = out.rewards.slice([], [1, k]);
     return [
       out.loss,
-      { ...rewardMetrics({ chosen: best, rejected: below, accuracy: out.accuracy }), ...logps },
+      {
+        ...rewardMetrics({ chosenRewards: best, rejectedRewards: below, accuracy: out.accuracy }),
+        ...logps,
+      },
     ];
   }
   if (o.type === "kto") {
@@ -129,7 +133,7 @@ export function familyPairObjective(
     return [
       out.loss,
       {
-        ...rewardMetrics({ chosen: chosenRewards, rejected: rejectedRewards }),
+        ...rewardMetrics({ chosenRewards, rejectedRewards }),
         kl: out.kl,
         ...logps,
       },
@@ -141,18 +145,7 @@ export function familyPairObjective(
       { beta: o.beta, gamma: o.simpoGamma ?? 0.5 },
     );
     out.losses.dispose();
-    return [
-      out.loss,
-      {
-        ...rewardMetrics({
-          chosen: out.chosenRewards,
-          rejected: out.rejectedRewards,
-          margins: out.margins,
-          accuracy: out.accuracy,
-        }),
-        ...logps,
-      },
-    ];
+    return [out.loss, { ...rewardMetrics(out), ...logps }];
   }
   const out = orpoLoss(
     { policyChosenLogps: chosen, policyRejectedLogps: rejected, chosenLengths, rejectedLengths },
@@ -162,11 +155,7 @@ export function familyPairObjective(
   return [
     out.loss,
     {
-      ...rewardMetrics({
-        chosen: out.chosenRewards,
-        rejected: out.rejectedRewards,
-        accuracy: out.accuracy,
-      }),
+      ...rewardMetrics(out),
       log_odds_chosen: out.logOdds.mean(),
       nll_loss: out.nll,
       ...logps,

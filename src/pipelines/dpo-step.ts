@@ -82,12 +82,7 @@ export function dpoPairObjective(
   return [
     out.loss,
     {
-      ...rewardMetrics({
-        chosen: out.chosenRewards,
-        rejected: out.rejectedRewards,
-        margins: out.margins,
-        accuracy: out.accuracy,
-      }),
+      ...rewardMetrics(out),
       "logps/chosen": chosen.mean(),
       "logps/rejected": rejected.mean(),
     },
