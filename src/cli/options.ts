@@ -101,6 +101,8 @@ export type TrainingDefaults = {
   saveEvery?: number | "derived";
   evalEvery?: number | "derived";
   seed: number;
+  /** micro-batches per update (a key only where the command accumulates gradients) */
+  gradientAccumulationSteps?: number;
   /** the command has a roll-back on non-finite steps */
   skipNonfinite?: boolean;
 };
@@ -122,6 +124,8 @@ const HELP = {
   skipNonfinite:
     "roll back and count steps whose loss or gradient is NaN/Inf (default: stop with an error)",
   json: "print the result as one JSON object",
+  gradientAccumulationSteps:
+    "micro-batches of --batch-size per update (TRL's gradient_accumulation_steps): the update sees batch-size × n examples while only one micro-batch is in memory at a time",
   profileMemory:
     "log the engine heap with every step's metrics: live, peak (the step's working set), high-water mark and free MiB (heap_*_mib in metrics.jsonl)",
 };
@@ -152,6 +156,7 @@ export function addTrainingOptions(
   add("--warmup-steps <n>", "warmupSteps", parseNonNegativeInt);
   add("--save-every <n>", "saveEvery", parseNonNegativeInt);
   add("--eval-every <n>", "evalEvery", parseNonNegativeInt);
+  add("--gradient-accumulation-steps <n>", "gradientAccumulationSteps", parseCount);
   cmd.option("--seed <n>", h("seed"), parseNonNegativeInt, d.seed);
   cmd.option("--no-resume", h("resume"));
   if (d.skipNonfinite) cmd.option("--skip-nonfinite", h("skipNonfinite"));
@@ -191,6 +196,7 @@ export function trainingFlags(o: Record<string, unknown>): TrainingFlags {
     resume: o.resume !== false,
     skipNonfinite: o.skipNonfinite === true ? true : undefined,
     profileMemory: o.profileMemory === true ? true : undefined,
+    gradientAccumulationSteps: pick("gradientAccumulationSteps"),
   };
 }
 

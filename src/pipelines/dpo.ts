@@ -46,6 +46,7 @@ import {
 import { packPairs } from "../models/lm/pair-pack.js";
 import type { LMParams } from "../models/lm/params.js";
 import type { PreferenceLossType } from "../objectives/preference-loss.js";
+import { makeAccumulatedStep, splitMicroBatches } from "../train/gradient-accumulation.js";
 import type { AdamState } from "../train/optimizer.js";
 import {
   cachedRefLogps,
@@ -242,12 +243,16 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   const { train, eval: evalPairs } = splitEvalGroups(pairsAll, o.evalFraction, group);
   if (train.length < 1) throw new UserError(`${dataPath}: no training pairs`);
   const pad = lm.tokenizer.padTokenId ?? 0;
-  // B rankings (pairs unless listwise) per step: B·group packed pairs
-  const B = Math.min(o.batchSize, train.length / group);
+  // B rankings (pairs unless listwise) per step: B·group packed pairs, in `accum` micro-batches of ≤ micro
+  const accum = o.gradientAccumulationSteps ?? 1;
+  if (!(Number.isInteger(accum) && accum >= 1))
+    throw new UserError(`--gradient-accumulation-steps: expected a positive integer, got ${accum}`);
+  const micro = Math.min(o.batchSize, train.length / group);
+  const B = Math.min(o.batchSize * accum, train.length / group);
 
   // reference log-probs, cached beside the dataset
   const key = refCacheKey(modelFingerprint(modelDir), pairsAll);
-  const compute = () => pairLogps(c, lm.params, pairsAll, B, pad);
+  const compute = () => pairLogps(c, lm.params, pairsAll, micro, pad);
   let refAll: RefLogps;
   let hit = false;
   let cachePath: string | undefined;
@@ -304,6 +309,17 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
 
   // one prefix-shared forward over [prompt | chosen | rejected] rows, loss, gradient and AdamW
   const trainStep = makeDpoStep(c, opt, lossOpts, policyOf);
+  // the same update from micro-batches (src/train/gradient-accumulation.ts)
+  const accStep = makeAccumulatedStep(
+    (
+      t: Trainable,
+      b: LMParams | Record<string, never>,
+      batch: PackedPairArrays,
+      rc: np.Array,
+      rr: np.Array,
+    ) => dpoPairObjective(c, policyOf(t, b), batch, rc, rr, lossOpts),
+    opt,
+  );
   // the same objective without the gradient, for held-out pairs
   const evalObjective = jit(
     (
@@ -356,8 +372,38 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
             { padTokenId: pad },
           ),
         );
-        const [refC, refR] = refArrays(refTrain, idx);
         const lr = opt.learningRate(step);
+        if (accum > 1) {
+          // whole rankings per micro-batch, each weighted by its share of the step's rankings
+          const lists = splitMicroBatches(
+            Array.from({ length: idx.length / group }, (_, i) =>
+              idx.slice(i * group, (i + 1) * group),
+            ),
+            Math.ceil(idx.length / group / micro),
+          );
+          const r = accStep(
+            s.params,
+            baseArg,
+            s.opt,
+            lists.map((l) => {
+              const mi = l.flat();
+              const [rc, rr] = refArrays(refTrain, mi);
+              const batch = packedArrays(
+                packPairs(
+                  mi.map((i) => train[i]),
+                  { padTokenId: pad },
+                ),
+              );
+              return { args: [batch, rc, rr], weight: l.length / (idx.length / group) };
+            }),
+            np.array(lr, { dtype: np.float32 }),
+          );
+          s.params = r.params;
+          s.opt = r.state;
+          const m = await readStepMetrics(r);
+          return { ...m, learning_rate: lr, epoch: (step + 1) / perEpoch };
+        }
+        const [refC, refR] = refArrays(refTrain, idx);
         const r = trainStep(
           s.params,
           baseArg(),
@@ -377,8 +423,8 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
           ? async (s) => {
               // means over all held-out pairs: batch means weighted by batch size
               const sums: Record<string, number> = {};
-              for (let i = 0; i < evalPairs.length; i += B * group) {
-                const idx = evalPairs.slice(i, i + B * group).map((_, k) => i + k);
+              for (let i = 0; i < evalPairs.length; i += micro * group) {
+                const idx = evalPairs.slice(i, i + micro * group).map((_, k) => i + k);
                 const batch = packedArrays(
                   packPairs(
                     idx.map((j) => evalPairs[j]),
@@ -399,6 +445,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
     });
   } finally {
     trainStep.dispose();
+    accStep.dispose();
     evalObjective.dispose();
   }
   const result: DpoResult = {

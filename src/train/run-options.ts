@@ -27,6 +27,8 @@ export type TrainRunOptions = {
   skipNonfinite?: boolean;
   /** Log the engine heap's live, peak and top MiB with every step's metrics. */
   profileMemory?: boolean;
+  /** Micro-batches of `batchSize` per update (TRL's gradient_accumulation_steps; default 1). */
+  gradientAccumulationSteps?: number;
   /** Continue from the newest checkpoint in `out` (default true); false deletes them and starts over. */
   resume?: boolean;
   /** No progress bar and no messages. */

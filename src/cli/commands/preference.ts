@@ -53,10 +53,12 @@ export function registerPreference(program: Command): void {
       evalEvery: d.evalEvery,
       seed: d.seed,
       skipNonfinite: true,
+      gradientAccumulationSteps: 1,
     },
     {
       steps: "optimiser steps (default: --epochs passes over the data)",
-      batchSize: "pairs (listwise: rankings) per step",
+      batchSize:
+        "pairs (listwise: rankings) per micro-batch; per step: × --gradient-accumulation-steps",
     },
   )
     .option("--model <dir>", "policy and reference model (default: the bundled text model)")
