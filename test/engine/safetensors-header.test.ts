@@ -13,9 +13,12 @@ import { numpy as np } from "../../src/engine/jax.js";
 import {
   decodeSafetensors,
   encodeSafetensors,
+  fillTemplate,
+  fromHost,
   type HostTensor,
   loadParams,
   swapBytes,
+  toHost,
   writeSafetensors,
 } from "../../src/engine/safetensors.js";
 
@@ -226,5 +229,99 @@ describe("big-endian hosts", () => {
     new DataView(be.buffer).setFloat32(0, -2.25, false);
     swapBytes(be, 4);
     assert.equal(new DataView(be.buffer).getFloat32(0, true), -2.25);
+  });
+});
+
+describe("safetensors: what the first full mutation run left alive", () => {
+  test("a dtype must be a string naming one: an array that would stringify to one is refused", () => {
+    for (const d of [["F32"], 4, null]) {
+      refused(
+        file(`{"w":{"dtype":${JSON.stringify(d)},"shape":[1],"data_offsets":[0,4]}}`, [0, 0, 0, 0]),
+        /tensor "w": unknown dtype/,
+      );
+    }
+  });
+
+  test("errors without a source name say <buffer>", () => {
+    assert.throws(
+      () => decodeSafetensors(new Uint8Array(3)),
+      (e: unknown) => /^<buffer>: not a safetensors file/.test((e as Error).message),
+    );
+  });
+
+  test("a header of exactly 100 000 000 bytes is within the limit", () => {
+    const n = 100_000_000;
+    const bytes = new Uint8Array(8 + n).fill(0x20);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(n), true);
+    bytes[8] = "{".charCodeAt(0);
+    bytes[9] = "}".charCodeAt(0);
+    assert.deepEqual(decodeSafetensors(bytes), { tensors: {}, metadata: {} });
+  });
+
+  test("decoded records are ordinary objects: fields can be replaced and deleted", () => {
+    const f = decodeSafetensors(
+      encodeSafetensors({ x: { dtype: "U8", shape: [1], data: new Uint8Array([1]) } }, { k: "v" }),
+    );
+    f.metadata.k = "w";
+    f.tensors.x = { dtype: "U8", shape: [1], data: new Uint8Array([2]) };
+    assert.equal(f.metadata.k, "w");
+    assert.equal(f.tensors.x.data[0], 2);
+    delete f.tensors.x;
+    delete f.metadata.k;
+    assert.deepEqual(f, { tensors: {}, metadata: {} });
+  });
+
+  test("tensors are laid out by sorted name whatever order the record lists them in", () => {
+    const a: HostTensor = { dtype: "U8", shape: [1], data: new Uint8Array([1]) };
+    const z: HostTensor = { dtype: "U8", shape: [2], data: new Uint8Array([2, 3]) };
+    const bytes = encodeSafetensors({ z, a });
+    assert.deepEqual(bytes, encodeSafetensors({ a, z }));
+    const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    assert.deepEqual(Object.keys(header), ["a", "z"]);
+    assert.deepEqual(header.a.data_offsets, [0, 1]);
+    assert.deepEqual(header.z.data_offsets, [1, 3]);
+    assert.deepEqual([...bytes.subarray(8 + n)], [1, 2, 3]);
+  });
+
+  test("uploads keep a 2-D shape and the dtype for F64, F16, BF16, U32 and the integers", async () => {
+    const cases: [HostTensor, np.Array["dtype"]][] = [
+      [{ dtype: "F32", shape: [2, 1], data: new Float32Array([1, 2]) }, np.float32],
+      [{ dtype: "F64", shape: [2, 1], data: new Float64Array([1, 2]) }, np.float64],
+      [{ dtype: "F16", shape: [2, 1], data: new Uint16Array([0x3c00, 0x4000]) }, np.float32],
+      [{ dtype: "BF16", shape: [2, 1], data: new Uint16Array([0x3f80, 0x4000]) }, np.float32],
+      [{ dtype: "U32", shape: [2, 1], data: new Uint32Array([1, 2]) }, np.uint32],
+      [{ dtype: "I32", shape: [2, 1], data: new Int32Array([1, 2]) }, np.int32],
+      [{ dtype: "I8", shape: [2, 1], data: new Int8Array([1, 2]) }, np.int32],
+      [{ dtype: "I64", shape: [2, 1], data: new BigInt64Array([1n, 2n]) }, np.int32],
+    ];
+    for (const [t, dtype] of cases) {
+      const a = fromHost(t, t.dtype);
+      assert.deepEqual(a.shape, [2, 1], t.dtype);
+      assert.equal(a.dtype, dtype, t.dtype);
+      assert.deepEqual(Array.from(await a.data(), Number), [1, 2], t.dtype);
+    }
+  });
+
+  test("a float16 engine array comes to the host as F16 bit patterns", async () => {
+    const h = await toHost(np.array([1, -2, 0.5], { dtype: np.float16 }).reshape([3, 1]));
+    assert.deepEqual(h, {
+      dtype: "F16",
+      shape: [3, 1],
+      data: new Uint16Array([0x3c00, 0xc000, 0x3800]),
+    });
+  });
+
+  test("fillTemplate refuses tensors the template lacks unless told to allow them", async () => {
+    const tensors: Record<string, HostTensor> = {
+      w: { dtype: "F32", shape: [1], data: new Float32Array([4]) },
+      extra: { dtype: "F32", shape: [1], data: new Float32Array([5]) },
+    };
+    assert.throws(
+      () => fillTemplate("src", tensors, { w: np.zeros([1]) }),
+      (e: unknown) => e instanceof UserError && /unexpected tensor "extra"/.test(e.message),
+    );
+    const ok = fillTemplate("src", tensors, { w: np.zeros([1]) }, true);
+    assert.deepEqual(Array.from(await ok.w.data()), [4]);
   });
 });
