@@ -72,6 +72,24 @@ export async function generateImages(
 ): Promise<Float32Array> {
   const list = typeof prompts === "string" ? Array(n).fill(prompts) : prompts;
   if (list.length !== n) throw new Error(`generateImages: ${list.length} prompts for ${n} images`);
+  return sampleInBatches(model, list, opts, (noise) => noise);
+}
+
+/**
+ * One image per prompt, sampled batch by batch (`batchSize`, default 64) from
+ * one seed: each batch splits the key into the next key, its noise key and its
+ * sampler key; `begin(noise, start, m)` turns the batch's N(0, I) draw
+ * [m, S, S, 1] into the sampler's starting x (consuming it: x_T itself, or a
+ * noised image with `startStep`), and the guided sampler runs from there under
+ * the batch's prompts and negative prompts. Same seed, same images.
+ */
+export async function sampleInBatches(
+  model: DiffusionModel,
+  prompts: string[],
+  opts: GenerateOptions,
+  begin: (noise: np.Array, start: number, m: number) => np.Array,
+): Promise<Float32Array> {
+  const n = prompts.length;
   const S = model.config.imageSize;
   const bs = opts.batchSize ?? 64;
   const out = new Float32Array(n * S * S);
@@ -80,15 +98,10 @@ export async function generateImages(
     const m = Math.min(bs, n - start);
     const [kNext, kNoise, kSample] = splitKey(key, 3);
     key = kNext;
-    const x = random.normal(kNoise, [m, S, S, 1]);
+    const x = begin(random.normal(kNoise, [m, S, S, 1]), start, m);
+    const batch = prompts.slice(start, start + m);
     out.set(
-      await guidedSample(
-        model,
-        list.slice(start, start + m),
-        x,
-        kSample,
-        batchOptions(opts, start, m),
-      ),
+      await guidedSample(model, batch, x, kSample, batchOptions(opts, start, m)),
       start * S * S,
     );
   }
@@ -97,7 +110,7 @@ export async function generateImages(
 }
 
 /** The options of the batch of images start..start+m (a per-image negative prompt list is sliced). */
-export function batchOptions<O extends GenerateOptions>(opts: O, start: number, m: number): O {
+function batchOptions<O extends GenerateOptions>(opts: O, start: number, m: number): O {
   const neg = opts.negativePrompt;
   return Array.isArray(neg) ? { ...opts, negativePrompt: neg.slice(start, start + m) } : opts;
 }

@@ -5,9 +5,7 @@
  * strength → 0 returns the input nearly unchanged; strength = 1 ignores it.
  */
 import { UserError } from "../../engine/errors.js";
-import { random } from "../../engine/jax.js";
-import { makeKey, splitKey } from "../../engine/random.js";
-import { batchOptions, fromPixels, type GenerateOptions, guidedSample } from "./generate.js";
+import { fromPixels, type GenerateOptions, sampleInBatches } from "./generate.js";
 import type { DiffusionModel } from "./model.js";
 import { makeSchedule, qSample } from "./schedule.js";
 
@@ -36,21 +34,12 @@ export async function sdedit(
   const schedule = makeSchedule(model.config.schedule.kind, model.config.schedule.T);
   const t0 = sdeditStartStep(schedule.T, opts.strength ?? 0.75);
   const ab = schedule.alphaBars[t0];
-  const bs = opts.batchSize ?? 64;
-  const out = new Float32Array(n * S * S);
-  let key = makeKey(opts.seed ?? 0);
-  for (let start = 0; start < n; start += bs) {
-    const m = Math.min(bs, n - start);
-    const [kNext, kNoise, kSample] = splitKey(key, 3);
-    key = kNext;
-    const x0 = fromPixels(images.slice(start * S * S, (start + m) * S * S), m, S);
-    const xt = qSample(x0, random.normal(kNoise, [m, S, S, 1]), Math.sqrt(ab), Math.sqrt(1 - ab));
-    const px = await guidedSample(model, prompts.slice(start, start + m), xt, kSample, {
-      ...batchOptions(opts, start, m),
-      startStep: t0,
-    });
-    out.set(px, start * S * S);
-  }
-  key.dispose();
-  return out;
+  return sampleInBatches(model, prompts, { ...opts, startStep: t0 }, (noise, start, m) =>
+    qSample(
+      fromPixels(images.slice(start * S * S, (start + m) * S * S), m, S),
+      noise,
+      Math.sqrt(ab),
+      Math.sqrt(1 - ab),
+    ),
+  );
 }
