@@ -21,20 +21,25 @@ import { defaultModelDir } from "../models/default-model.js";
 import { generateImages } from "../models/diffusion/generate.js";
 import { type DiffusionModel, loadDiffusion } from "../models/diffusion/model.js";
 import { loadClassifier } from "../models/vision/digit-classifier.js";
-import { type DuoPromptMode, trainDuo } from "../pipelines/duo.js";
+import { type DuoPreserve, type DuoPromptMode, trainDuo } from "../pipelines/duo.js";
 import { trainEsd } from "../pipelines/esd.js";
 import { writeImageGrid } from "../report/image-grid.js";
 import { linePlot, PALETTE } from "../report/svg-plot.js";
 import { svgToPng } from "../report/svg-to-png.js";
 import { makeDuoPairs, writeDuoPairs } from "./duo-pairs.js";
 
-export type UnlearningVariant = { name: string; prompts: DuoPromptMode; beta: number };
+export type UnlearningVariant = {
+  name: string;
+  prompts: DuoPromptMode;
+  beta: number;
+  preserve?: DuoPreserve;
+};
 
 export type UnlearningOptions = {
   out: string;
   quick?: boolean;
   concept?: Concept;
-  /** DUO runs (default: β sweep with the empty prompt and the prompted deviation). */
+  /** DUO runs (default: a β sweep with DUO's defaults, and the paper's empty prompt with preservation on x_T). */
   variants?: UnlearningVariant[];
   seed?: number;
   log?: (line: string) => void;
@@ -51,19 +56,19 @@ const PRESETS = {
     generations: 20,
     sampleSteps: 20,
     betas: [1000],
-    prompted: false,
+    paper: false,
   },
   default: {
     pairs: 64,
-    duoSteps: 40,
-    esdSteps: 40,
+    duoSteps: 80,
+    esdSteps: 100,
     attackPrompts: 10,
     perPrompt: 4,
     unrelated: 40,
     generations: 40,
     sampleSteps: 25,
     betas: [500, 1000, 2500],
-    prompted: true,
+    paper: true,
   },
 };
 
@@ -72,6 +77,7 @@ export type UnlearningRow = {
   method: "base" | "esd" | "duo";
   beta?: number;
   prompts?: DuoPromptMode;
+  preserve?: DuoPreserve;
   dsr: Record<string, number>;
   digitAccuracy: number;
   imageDistance: number;
@@ -126,10 +132,22 @@ export async function runUnlearningExperiment(opts: UnlearningOptions): Promise<
   mkdirSync(join(out, "grids"), { recursive: true });
   const base = loadDiffusion(defaultModelDir("image"));
   const classifier = loadClassifier(defaultModelDir("digit-classifier"));
-  const variants = opts.variants ?? [
-    ...p.betas.map((beta) => ({ name: `DUO β=${beta}`, prompts: "empty" as const, beta })),
-    ...(p.prompted
-      ? [{ name: "DUO-prompted β=1000", prompts: "prompted" as const, beta: 1000 }]
+  const variants: UnlearningVariant[] = opts.variants ?? [
+    ...p.betas.map((beta) => ({
+      name: `DUO β=${beta}`,
+      prompts: "prompted" as const,
+      preserve: "safe" as const,
+      beta,
+    })),
+    ...(p.paper
+      ? [
+          {
+            name: "DUO as the paper (empty prompt, x_T) β=1000",
+            prompts: "empty" as const,
+            preserve: "noise" as const,
+            beta: 1000,
+          },
+        ]
       : []),
   ];
 
@@ -197,11 +215,13 @@ export async function runUnlearningExperiment(opts: UnlearningOptions): Promise<
       v,
       seconds: 0,
       train: async () => {
-        const dir = join(out, `duo-${v.prompts}-b${v.beta}`);
+        const dir = join(out, `duo-${v.prompts}-${v.preserve ?? "safe"}-b${v.beta}`);
         await trainDuo(base, pairs, {
           out: dir,
           beta: v.beta,
           prompts: v.prompts,
+          preserve: v.preserve,
+          conceptWords: concept.words,
           steps: p.duoSteps,
           seed,
         });
@@ -225,7 +245,7 @@ export async function runUnlearningExperiment(opts: UnlearningOptions): Promise<
     const row: UnlearningRow = {
       name: m.name,
       method: m.method,
-      ...(m.v ? { beta: m.v.beta, prompts: m.v.prompts } : {}),
+      ...(m.v ? { beta: m.v.beta, prompts: m.v.prompts, preserve: m.v.preserve ?? "safe" } : {}),
       dsr: Object.fromEntries(names.map((a) => [a, r.dsr[a].dsr])),
       digitAccuracy: r.preservation.digitAccuracy,
       imageDistance: m.method === "base" ? 0 : r.preservation.imageDistance,
@@ -259,14 +279,20 @@ export async function runUnlearningExperiment(opts: UnlearningOptions): Promise<
   writeFileAtomic(join(out, "table.md"), `${table}\n`);
   const series = ["base", "esd", "duo"].flatMap((method, k) => {
     const rs = rows.filter((r) => r.method === method);
+    const kinds = [...new Set(rs.map((r) => `${r.prompts}, preservation on ${r.preserve}`))];
     const groups =
       method === "duo"
-        ? (["empty", "prompted"] as const).map((pm) => rs.filter((r) => r.prompts === pm))
+        ? kinds.map((k) => rs.filter((r) => `${r.prompts}, preservation on ${r.preserve}` === k))
         : [rs];
     return groups
       .filter((g) => g.length > 0)
       .map((g, j) => ({
-        name: method === "duo" ? `DUO (${g[0].prompts} prompt)` : method === "esd" ? "ESD" : "base",
+        name:
+          method === "duo"
+            ? `DUO (${g[0].prompts} prompt, preservation on ${g[0].preserve})`
+            : method === "esd"
+              ? "ESD"
+              : "base",
         x: g.map((r) => 100 * r.digitAccuracy),
         y: g.map((r) => 100 * r.dsr["Ring-A-Bell"]),
         markers: true,

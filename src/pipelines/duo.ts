@@ -66,6 +66,14 @@ export type DuoOptions = TrainRunOptions & {
   priorBatch?: number;
   /** What the preservation term is evaluated on (see DuoPreserve). */
   preserve?: DuoPreserve;
+  /**
+   * The concept's words. With prompts "prompted" and preserve "safe", each
+   * preservation row is conditioned on its pair's prompt without these words
+   * ("thick 7" → "7"; dropped to "" at promptDropout), so the model keeps its
+   * outputs for the digit while the concept's prompts change. Without them the
+   * preservation rows use the empty prompt.
+   */
+  conceptWords?: string[];
   prompts?: DuoPromptMode;
   /** Share of pairs whose prompt is dropped to "" in "prompted" mode. */
   promptDropout?: number;
@@ -75,25 +83,39 @@ export type DuoOptions = TrainRunOptions & {
 export const DUO_DEFAULTS = {
   beta: 1000,
   baseLr: 2e-4,
+  /** The reference code's base λ, for its term on pure noise (preserve "noise"). */
   baseLambda: 7.5,
-  steps: 40,
+  /** Ours for preserve "safe" (measured: 7.5 there kept the concept, DSR 0.35 under Ring-A-Bell). */
+  baseLambdaSafe: 1.5,
+  steps: 80,
   batchSize: 8,
-  prompts: "empty" as DuoPromptMode,
-  preserve: "noise" as DuoPreserve,
+  prompts: "prompted" as DuoPromptMode,
+  preserve: "safe" as DuoPreserve,
   promptDropout: 0.2,
   weightDecay: 1e-4,
   seed: 0,
   saveEvery: 50,
 };
 
-/** The reference code's coupling of learning rate and λ to β. */
-export function duoHyperparameters(o: { beta: number; baseLr?: number; baseLambda?: number }): {
+/**
+ * The reference code's coupling of learning rate and λ to β; the default base
+ * λ depends on what the preservation term sees (DUO_DEFAULTS).
+ */
+export function duoHyperparameters(o: {
+  beta: number;
+  baseLr?: number;
+  baseLambda?: number;
+  preserve?: DuoPreserve;
+}): {
   learningRate: number;
   lambda: number;
 } {
+  const preserve = o.preserve ?? DUO_DEFAULTS.preserve;
+  const baseLambda =
+    o.baseLambda ?? (preserve === "safe" ? DUO_DEFAULTS.baseLambdaSafe : DUO_DEFAULTS.baseLambda);
   return {
     learningRate: (o.baseLr ?? DUO_DEFAULTS.baseLr) * (100 / o.beta),
-    lambda: (o.baseLambda ?? DUO_DEFAULTS.baseLambda) * (o.beta / 100),
+    lambda: baseLambda * (o.beta / 100),
   };
 }
 
@@ -116,7 +138,7 @@ export async function trainDuo(
 ): Promise<DuoResult> {
   const o = { ...DUO_DEFAULTS, ...stripUndefined(opts), out: opts.out };
   if (pairs.length === 0) throw new UserError("duo: no pairs to train on");
-  const hp = duoHyperparameters(o);
+  const hp = duoHyperparameters({ ...o, baseLambda: opts.baseLambda });
   const learningRate = opts.lr ?? hp.learningRate;
   const lambda = opts.lambda ?? hp.lambda;
   const config = base.config;
@@ -129,6 +151,11 @@ export async function trainDuo(
   const step = makeDuoStep(config, opt, { beta: o.beta, lambda });
   const P = S * S;
   const nullTokens = tokenize(Array(M).fill(""), config.vocab, L);
+  const words = new Set((o.conceptWords ?? []).map((w) => w.toLowerCase()));
+  const priorPrompt = (p: string, rng: HostRng) =>
+    o.prompts === "empty" || words.size === 0 || rng.next() < o.promptDropout
+      ? ""
+      : withoutWords(p, words);
 
   const result = await runTraining<State>({
     ...loopOptions(o, "duo", o.steps, { ...runConfig(o), lr: learningRate, lambda }),
@@ -152,12 +179,22 @@ export async function trainDuo(
       }
       const tokens = tokenize(prompts, config.vocab, L);
       const batch = diffusionDpoBatchFromHost(schedule, winner, loser, tokens, B, S, s.rng);
+      let priorTokens = nullTokens;
+      let prior: { priorNoise: np.Array; priorT?: np.Array };
+      if (o.preserve === "safe") {
+        const { pairIndex, ...rows } = priorNoisedFromHost(schedule, pairs, M, S, s.rng);
+        prior = rows;
+        if (o.prompts === "prompted" && words.size > 0)
+          priorTokens = tokenize(
+            pairIndex.map((i) => priorPrompt(pairs[i].prompt, s.rng)),
+            config.vocab,
+            L,
+          );
+      } else prior = { priorNoise: priorNoiseFromHost(M, S, s.rng) };
       const duoBatch = {
         ...batch,
-        ...(o.preserve === "safe"
-          ? priorNoisedFromHost(schedule, pairs, M, S, s.rng)
-          : { priorNoise: priorNoiseFromHost(M, S, s.rng) }),
-        priorTokens: np.array(nullTokens, { dtype: np.int32 }).reshape([M, L]),
+        ...prior,
+        priorTokens: np.array(priorTokens, { dtype: np.int32 }).reshape([M, L]),
       };
       const out = step(
         s.params,
@@ -213,17 +250,28 @@ export function priorNoisedFromHost(
   m: number,
   size: number,
   rng: HostRng,
-): { priorNoise: np.Array; priorT: np.Array } {
+): { priorNoise: np.Array; priorT: np.Array; pairIndex: number[] } {
   const P = size * size;
   const ts = Array.from({ length: m }, () => rng.int(schedule.T));
   const { a, b } = qCoefficients(schedule, ts);
   const x = new Float32Array(m * P);
+  const pairIndex: number[] = [];
   for (let r = 0; r < m; r++) {
-    const safe = pairs[rng.int(pairs.length)].chosen;
+    pairIndex.push(rng.int(pairs.length));
+    const safe = pairs[pairIndex[r]].chosen;
     for (let k = 0; k < P; k++) x[r * P + k] = a[r] * (safe[k] * 2 - 1) + b[r] * rng.normal();
   }
   return {
     priorNoise: np.array(x).reshape([m, size, size, 1]),
     priorT: np.array(new Int32Array(ts), { dtype: np.int32 }),
+    pairIndex,
   };
+}
+
+/** A prompt with the given (lower-case) words removed: "thick 7" → "7". */
+export function withoutWords(prompt: string, words: Set<string>): string {
+  return prompt
+    .split(/\s+/)
+    .filter((w) => w && !words.has(w.toLowerCase()))
+    .join(" ");
 }

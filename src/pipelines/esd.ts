@@ -42,10 +42,14 @@ export type EsdOptions = TrainRunOptions & {
   eta?: number;
 };
 
+/**
+ * lr 1e-5 and 100 steps of 8 images: ESD's reference setting (1000 steps of
+ * one image at 1e-5), not DUO's learning rate.
+ */
 export const ESD_DEFAULTS = {
   eta: 1,
-  lr: 2e-4,
-  steps: 200,
+  lr: 1e-5,
+  steps: 100,
   batchSize: 8,
   seed: 0,
   saveEvery: 50,

@@ -23,7 +23,12 @@ import {
 import { makeSchedule } from "../../src/models/diffusion/schedule.js";
 import { tokenize } from "../../src/models/diffusion/tokenizer.js";
 import { diffusionDpoBatchFromHost } from "../../src/pipelines/diffusion-dpo-step.js";
-import { duoHyperparameters, priorNoisedFromHost, trainDuo } from "../../src/pipelines/duo.js";
+import {
+  duoHyperparameters,
+  priorNoisedFromHost,
+  trainDuo,
+  withoutWords,
+} from "../../src/pipelines/duo.js";
 import { makeDuoStep, priorNoiseFromHost } from "../../src/pipelines/duo-step.js";
 import { adamw } from "../../src/train/optimizer.js";
 import { setup } from "../helpers.js";
@@ -200,6 +205,13 @@ describe("DUO step", () => {
     want /= mine.length;
     assert.ok(want > 1e-8, "one step moved the policy");
     assert.ok(Math.abs(got - want) < 1e-4 * want + 1e-10, `preservation ${got} vs ${want}`);
+  });
+
+  it("prompted preservation rows drop the concept's words from the pair's prompt", () => {
+    const w = new Set(["thick", "bold"]);
+    assert.equal(withoutWords("thick 7", w), "7");
+    assert.equal(withoutWords("a Bold  seven thick", w), "a seven");
+    assert.equal(withoutWords("thin 7", w), "thin 7");
   });
 
   it("couples the learning rate and λ to β as the reference code does", () => {

@@ -166,7 +166,9 @@ export function registerUnlearning(program: Command): void {
   const duoTrain = duo
     .command("train", { isDefault: true })
     .description(
-      "Train DUO: Diffusion-DPO with the safe image preferred (empty prompt) plus output preservation λ‖ε_θ(x_T,T,∅) − ε_ref(x_T,T,∅)‖²; " +
+      "Train DUO: Diffusion-DPO with the safe image preferred plus output preservation λ‖ε_θ(x,t,c) − ε_ref(x,t,c)‖² " +
+        "(by default on each pair's prompt, and on the safe images noised at a uniform t under that prompt without the concept's words; " +
+        "--prompts empty --preserve noise is the paper's: the empty prompt, pure noise at t = T−1); " +
         "lr = base-lr·100/β and λ = base-lambda·β/100 as in the reference code. Without --data it first makes pairs (see `duo pairs`).",
     );
   addTrainingOptions(
@@ -207,9 +209,8 @@ export function registerUnlearning(program: Command): void {
       )
       .option(
         "--base-lambda <x>",
-        "preservation weight at β = 100 (λ = base-lambda·β/100)",
+        `preservation weight at β = 100 (λ = base-lambda·β/100; default ${d.baseLambda}, the reference's, with --preserve noise, ${d.baseLambdaSafe} with --preserve safe)`,
         parseNonNegative,
-        d.baseLambda,
       )
       .option(
         "--lambda <x>",
@@ -241,7 +242,12 @@ export function registerUnlearning(program: Command): void {
     }
     const { pairs } = readImagePairs(data);
     if (pairs.length === 0) throw new UserError(`${data}: no pairs to train on`);
-    const hp = duoHyperparameters({ beta: o.beta, baseLr: o.baseLr, baseLambda: o.baseLambda });
+    const hp = duoHyperparameters({
+      beta: o.beta,
+      baseLr: o.baseLr,
+      baseLambda: o.baseLambda,
+      preserve: o.preserve,
+    });
     console.log(
       `duo: ${pairs.length} pairs, β = ${o.beta}, lr = ${o.lr ?? hp.learningRate}, λ = ${o.lambda ?? hp.lambda}, prompts: ${o.prompts}, preservation on ${o.preserve}`,
     );
@@ -257,6 +263,7 @@ export function registerUnlearning(program: Command): void {
           lambda: o.lambda,
           prompts: o.prompts,
           preserve: o.preserve,
+          conceptWords: conceptByName(o.concept).words,
         });
         writeFileAtomic(
           join(o.out, "duo.json"),
