@@ -36,7 +36,12 @@ import {
   makeDiffusionDpoStep,
 } from "../../src/pipelines/diffusion-dpo-step.js";
 import { adamw } from "../../src/train/optimizer.js";
-import { read, setup } from "../helpers.js";
+import { setup } from "../helpers.js";
+
+/** Reads an array as plain numbers (consumes it); async, as the engine refuses a synchronous read while a program's work is pending. */
+async function readAsync(a: np.Array): Promise<number[]> {
+  return Array.from((await a.data()) as ArrayLike<number>, Number);
+}
 
 const LN2 = Math.log(2);
 const S = 28;
@@ -116,9 +121,9 @@ describe("Diffusion-DPO step", () => {
       unet = r.unet;
       state = r.state;
       r.gradNorm.dispose();
-      losses.push(read(r.loss)[0]);
-      accs.push(read(r.aux.implicit_accuracy)[0]);
-      margins.push(read(r.aux["rewards/margins"])[0]);
+      losses.push((await readAsync(r.loss))[0]);
+      accs.push((await readAsync(r.aux.implicit_accuracy))[0]);
+      margins.push((await readAsync(r.aux["rewards/margins"]))[0]);
       for (const [k, v] of Object.entries(r.aux))
         if (k !== "implicit_accuracy" && k !== "rewards/margins") v.dispose();
     }
@@ -134,15 +139,15 @@ describe("Diffusion-DPO step", () => {
     const pairs = toyPairs(3);
     const h = hostBatch(m, pairs, 3);
     const b = h.batch();
-    const noise = read(b.noise.ref);
-    const a = read(b.a.ref);
-    const bb = read(b.b.ref);
-    const ts = read(b.t.ref);
+    const noise = await readAsync(b.noise.ref);
+    const a = await readAsync(b.a.ref);
+    const bb = await readAsync(b.b.ref);
+    const ts = await readAsync(b.t.ref);
     b.tokens.dispose();
     const { xt, eps, t } = diffusionDpoNoised(b);
-    const x = read(xt);
-    const e = read(eps);
-    const tt = read(t);
+    const x = await readAsync(xt);
+    const e = await readAsync(eps);
+    const tt = await readAsync(t);
     for (let i = 0; i < 3; i++) {
       assert.equal(tt[3 + i], ts[i], "loser's timestep");
       for (let k = 0; k < P; k += 7) {
@@ -175,7 +180,7 @@ describe("Diffusion-DPO step", () => {
       m.config,
       "inference",
     );
-    const independent = read(np.mean(np.square(pred.sub(noiseArr))))[0];
+    const independent = (await readAsync(np.mean(np.square(pred.sub(noiseArr)))))[0];
     const opt = adamw({ learningRate: 0, weightDecay: 0 });
     const step = makeDiffusionDpoStep(m.config, opt, { beta: 2500 });
     const r = step(
@@ -186,7 +191,7 @@ describe("Diffusion-DPO step", () => {
       h.batch(),
       np.array(0, { dtype: np.float32 }),
     );
-    const refL = read(r.aux.ref_mse_l.ref)[0];
+    const refL = (await readAsync(r.aux.ref_mse_l.ref))[0];
     assert.ok(
       Math.abs(refL - independent) < 1e-5 * Math.max(1, independent),
       `${refL} vs ${independent}`,
@@ -261,14 +266,14 @@ describe("Diffusion-DPO trainer", () => {
     assert.equal(r.status, "completed");
     const tuned = loadDiffusion(out);
     // the adapted convolutions moved; an unadapted layer (the input convolution) did not
-    const moved = read(
+    const moved = await readAsync(
       tuned.params.unet.down.conv1.weight.ref.sub(refTree(model.params.unet.down.conv1.weight)),
     );
     assert.ok(
       moved.some((v) => Math.abs(v) > 1e-6),
       "adapted weight unchanged",
     );
-    const same = read(
+    const same = await readAsync(
       tuned.params.unet.convIn.weight.ref.sub(refTree(model.params.unet.convIn.weight)),
     );
     assert.ok(
