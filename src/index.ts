@@ -240,7 +240,14 @@ export {
   DpoStepper,
   type DpoStepperOptions,
 } from "./pipelines/dpo-stepper.js";
-export { DUO_DEFAULTS, type DuoOptions, duoHyperparameters, trainDuo } from "./pipelines/duo.js";
+export {
+  DUO_DEFAULTS,
+  type DuoOptions,
+  type DuoPreserve,
+  type DuoPromptMode,
+  duoHyperparameters,
+  trainDuo,
+} from "./pipelines/duo.js";
 export { type DuoBatch, makeDuoStep, priorNoiseFromHost } from "./pipelines/duo-step.js";
 export { ESD_DEFAULTS, makeEsdStep, trainEsd } from "./pipelines/esd.js";
 export { type PretrainOptions, runPretrain } from "./pipelines/pretrain.js";
