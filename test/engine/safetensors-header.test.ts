@@ -179,7 +179,7 @@ describe("loading into a template", () => {
       () => loadParams(path, { a: np.zeros([2, 4]), b: np.zeros([2, 1]) }),
       (e: unknown) =>
         e instanceof UserError &&
-        /"a" has shape \[2, 3\], expected \[2, 4\]/.test(e.message) &&
+        /"a" has shape \[2, 3\], expected \[2, 4\]; tensor "b"/.test(e.message) &&
         /"b" has shape \[2\], expected \[2, 1\]/.test(e.message),
     );
   });
@@ -310,6 +310,24 @@ describe("safetensors: what the first full mutation run left alive", () => {
       shape: [3, 1],
       data: new Uint16Array([0x3c00, 0xc000, 0x3800]),
     });
+  });
+
+  test("an upload does not share the host tensor's shape array; a NaN weight is named", async () => {
+    const t: HostTensor = { dtype: "F32", shape: [2, 1], data: new Float32Array([1, 2]) };
+    const a = fromHost(t, "w");
+    t.shape[0] = 1;
+    t.shape[1] = 2;
+    assert.deepEqual(a.shape, [2, 1]);
+    a.dispose();
+    assert.throws(
+      () =>
+        fillTemplate(
+          "src",
+          { w: { dtype: "F32", shape: [1], data: new Float32Array([Number.NaN]) } },
+          { w: np.zeros([1]) },
+        ),
+      (e: unknown) => /src: tensor "w"/.test((e as Error).message),
+    );
   });
 
   test("fillTemplate refuses tensors the template lacks unless told to allow them", async () => {
