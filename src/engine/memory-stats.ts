@@ -6,6 +6,7 @@
  * high-water mark is what the process keeps; it must stay under 4 GiB.
  */
 import * as engine from "./jax.js";
+import { blockUntilReady } from "./jax.js";
 
 export type HeapStats = {
   /** bytes in live buffers now */
@@ -40,11 +41,30 @@ export function heapStats(opts: { reset?: boolean } = {}): HeapStats | null {
 
 /**
  * Whether jit programs submit kernels as they are laid out, so that buffers a
- * program frees are reused by its later steps (on by default). Returns the
- * previous setting; for measuring the lever.
+ * program frees are reused by its later steps (off by default: a streamed
+ * program's results can only be read with `await data()`, a synchronous
+ * `dataSync()` throws while its kernels are queued). Returns the previous
+ * setting.
  */
 export function setJitStreaming(on: boolean): boolean {
   return patched.setJitStreaming?.(on) ?? false;
+}
+
+/**
+ * Runs `fn` with streaming jit execution on (the training step and the
+ * batched log-prob passes, which read their results asynchronously: this is
+ * what keeps GPT-2 small's step under the 4 GiB heap), then waits until every
+ * array in `settle` is computed, so later synchronous reads of them work.
+ */
+export async function withJitStreaming<T>(fn: () => Promise<T>, settle?: unknown): Promise<T> {
+  const prev = setJitStreaming(true);
+  try {
+    const out = await fn();
+    if (settle !== undefined) await blockUntilReady(settle as never);
+    return out;
+  } finally {
+    setJitStreaming(prev);
+  }
 }
 
 /** 1234567890 → "1.15 GiB" */

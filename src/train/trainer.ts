@@ -21,7 +21,7 @@
 import { rmSync } from "node:fs";
 import { Interrupted, UserError } from "../engine/errors.js";
 import { type numpy as np, tree } from "../engine/jax.js";
-import { heapMetrics } from "../engine/memory-stats.js";
+import { heapMetrics, withJitStreaming } from "../engine/memory-stats.js";
 import {
   latestCheckpoint,
   listCheckpoints,
@@ -339,7 +339,8 @@ export async function runTraining<S>(o: TrainingOptions<S>): Promise<TrainingRes
       }
       const rollback = o.onNonFinite === "skip" ? o.snapshot(state) : null;
       if (rollback) tree.ref([rollback.params, rollback.optState] as tree.JsTree<np.Array>);
-      const m = await o.step(state, step);
+      // streamed: a step's freed buffers are reused by its later kernels (GPT-2 small fits the heap)
+      const m = await withJitStreaming(() => o.step(state, step), state);
       if (o.profileMemory) Object.assign(m, heapMetrics());
       step += 1;
       const bad = GUARDED.find(([k]) => m[k] !== undefined && !Number.isFinite(m[k]));

@@ -1830,8 +1830,8 @@ function jit$1(f, opts) {
 //#endregion
 //#region src/frontend/jit.ts
 /** prefopt patch: jit programs on the wasm backend submit their kernels as they are laid out (see JitProgram.execute). */
-let jitStreaming = true;
-/** prefopt patch: turns streaming jit execution on or off (on by default); returns the previous setting. */
+let jitStreaming = false;
+/** prefopt patch: turns streaming jit execution on or off (off by default); returns the previous setting. */
 function setJitStreaming(on) {
 	const prev = jitStreaming;
 	jitStreaming = on;

@@ -7,6 +7,7 @@
  * [prompt ⊕ chosen; prompt ⊕ rejected]. Pure and jit/grad-traceable.
  */
 import { jit, numpy as np } from "../../engine/jax.js";
+import { withJitStreaming } from "../../engine/memory-stats.js";
 import { refTree } from "../../engine/pytree.js";
 import { pickedLogProbs } from "../../nn/picked-log-probs.js";
 import type { LMConfig } from "./config.js";
@@ -130,9 +131,10 @@ export async function completionLogProbs(
     for (let i = 0; i < packed.length; i += bs) {
       const chunk = packed.slice(i, i + bs);
       const batch = packPairs(chunk, { padTokenId: o.padTokenId ?? 0, batchSize: bs });
-      const [ch, rj] = f(refTree(params), packedArrays(batch));
-      const lc = (await ch.data()) as Float32Array;
-      const lr = (await rj.data()) as Float32Array;
+      const [lc, lr] = await withJitStreaming(async () => {
+        const [ch, rj] = f(refTree(params), packedArrays(batch));
+        return [(await ch.data()) as Float32Array, (await rj.data()) as Float32Array];
+      });
       chunk.forEach((_, k) => {
         const [a, b] = owners[i + k];
         out[a] = lc[k];
