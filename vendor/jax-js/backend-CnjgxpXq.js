@@ -3045,15 +3045,15 @@ var WasmAllocator = class {
 		};
 		const prev = xs[lo - 1];
 		const next = xs[lo];
-		if (prev && prev.ptr + prev.size === ptr) {
+		// only extents with the same epoch merge: a merge with a pending neighbour would make
+		// settled memory wait for that neighbour's readers (and the heap grow meanwhile)
+		if (prev && prev.ptr + prev.size === ptr && prev.epoch === epoch) {
 			prev.size += size;
-			prev.epoch = Math.max(prev.epoch, epoch);
 			e = prev;
 			lo--;
 		} else xs.splice(lo, 0, e);
-		if (next && e.ptr + e.size === next.ptr) {
+		if (next && e.ptr + e.size === next.ptr && next.epoch === e.epoch) {
 			e.size += next.size;
-			e.epoch = Math.max(e.epoch, next.epoch);
 			xs.splice(lo + 1, 1);
 		}
 		if (e.ptr + e.size === this.#headPtr && e.epoch === 0) {
@@ -3061,10 +3061,24 @@ var WasmAllocator = class {
 			xs.splice(lo, 1);
 		}
 	}
-	/** Marks every extent freed at or before `completed` as free of readers (lets the top of the heap drop). */
+	/** Marks every extent freed at or before `completed` as free of readers, merges settled neighbours, and lets the top of the heap drop. */
 	settle(completed) {
 		const xs = this.#extents;
-		for (const e of xs) if (e.epoch <= completed) e.epoch = 0;
+		let changed = false;
+		for (const e of xs) if (e.epoch !== 0 && e.epoch <= completed) {
+			e.epoch = 0;
+			changed = true;
+		}
+		if (changed) {
+			let w = 0;
+			for (let i = 0; i < xs.length; i++) {
+				const e = xs[i];
+				const last = w > 0 ? xs[w - 1] : void 0;
+				if (last && last.epoch === 0 && e.epoch === 0 && last.ptr + last.size === e.ptr) last.size += e.size;
+				else xs[w++] = e;
+			}
+			xs.length = w;
+		}
 		const top = xs[xs.length - 1];
 		if (top && top.epoch === 0 && top.ptr + top.size === this.#headPtr) {
 			this.#headPtr = top.ptr;
