@@ -6,7 +6,8 @@
  * pixel-mean errors
  *   inside = −β·[(err_θ(x_w) − err_ref(x_w)) − (err_θ(x_l) − err_ref(x_l))],
  *   L = −mean log σ(inside)            (objectives/diffusion-dpo.ts)
- * and AdamW updates the trained weights. The text encoder is frozen (its
+ * and AdamW updates the trained weights; with `sftWeight` γ > 0 the loss is
+ * L + γ·mean err_θ(x_w) (an SFT term on the winners). The text encoder is frozen (its
  * vectors are computed once per step and shared by policy and reference).
  * The trained weights are the whole UNet, or LoRA adapters whose policy is
  * `policyOf(adapters, refUnet)` (the frozen base of LoRA is the reference).
@@ -117,6 +118,12 @@ export type DiffusionDpoStepOptions = {
   beta: number;
   type?: PreferenceLossType;
   labelSmoothing?: number;
+  /**
+   * γ of an SFT term on the winners added to the preference loss,
+   * L = L_DPO + γ·mean err_θ(x_w) (DPO+SFT, as RPO does for language
+   * models); 0 or absent: plain Diffusion-DPO.
+   */
+  sftWeight?: number;
 };
 
 /**
@@ -154,9 +161,17 @@ export function diffusionDpoObjective(
   );
   out.losses.dispose();
   out.inside.dispose();
+  const gamma = o.sftWeight ?? 0;
+  const extra: Record<string, np.Array> = {};
+  let loss = out.loss;
+  if (gamma > 0) {
+    extra.dpo_loss = loss.ref;
+    loss = loss.add(errW.ref.mean().mul(gamma));
+  }
   return [
-    out.loss,
+    loss,
     {
+      ...extra,
       implicit_accuracy: out.implicitAccuracy,
       "rewards/chosen": rewardW.ref.mean(),
       "rewards/rejected": rewardL.ref.mean(),

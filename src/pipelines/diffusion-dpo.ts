@@ -68,6 +68,8 @@ export type DiffusionDpoTrainOptions = TrainRunOptions & {
   beta?: number;
   lossType?: PreferenceLossType;
   labelSmoothing?: number;
+  /** γ of the SFT term on the winners beside DPO (default 0: none). */
+  sftWeight?: number;
   weightDecay?: number;
   maxGradNorm?: number;
   /** Share of pairs held out for evaluation (default 0.1; 0: none). */
@@ -80,6 +82,7 @@ export type DiffusionDpoTrainOptions = TrainRunOptions & {
 export const DIFFUSION_DPO_DEFAULTS = {
   mode: "dpo" as "dpo" | "sft",
   beta: 500,
+  sftWeight: 0,
   steps: 300,
   batchSize: 8,
   lr: 2e-5,
@@ -203,7 +206,12 @@ export async function runDiffusionDpo(
       : makeDiffusionDpoStep<Trainable>(
           config,
           opt,
-          { beta: o.beta, type: o.lossType, labelSmoothing: o.labelSmoothing },
+          {
+            beta: o.beta,
+            type: o.lossType,
+            labelSmoothing: o.labelSmoothing,
+            sftWeight: o.sftWeight,
+          },
           policyOf,
         );
   // evaluation: the DPO metrics on held-out pairs at fixed noise and timesteps (both modes)
@@ -224,7 +232,12 @@ export async function runDiffusionDpo(
         cond2,
         eps,
         refErr,
-        { beta: o.beta, type: o.lossType, labelSmoothing: o.labelSmoothing },
+        {
+          beta: o.beta,
+          type: o.lossType,
+          labelSmoothing: o.labelSmoothing,
+          sftWeight: o.sftWeight,
+        },
       );
       return { loss, aux };
     },

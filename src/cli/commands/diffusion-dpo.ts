@@ -252,6 +252,12 @@ export function registerDiffusionPreference(diffusion: Command): void {
           d.beta,
         )
         .option(
+          "--sft-weight <γ>",
+          "DPO+SFT: add γ·(winners' denoising error) to the DPO loss (0: plain Diffusion-DPO)",
+          parseNumber,
+          d.sftWeight,
+        )
+        .option(
           "--lora-rank <r>",
           "LoRA on the UNet with this rank (0: full fine-tuning)",
           parseInteger,
@@ -311,6 +317,7 @@ export function registerDiffusionPreference(diffusion: Command): void {
         pairs,
         mode: o.sft ? "sft" : "dpo",
         beta: o.beta,
+        sftWeight: o.sftWeight,
         evalFraction: o.evalFraction,
         lora:
           o.loraRank > 0
