@@ -2,7 +2,8 @@
  * Iterative DPO: each round samples its pairs from the previous round's
  * model, trains a DPO task with that model as the reference, and the last
  * round's model is the result; a re-run with the same output resumes instead
- * of sampling or training again.
+ * of sampling or training again. With a fixed reference (online DPO) every
+ * round keeps the start model as π_ref.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
@@ -62,5 +63,27 @@ describe("iterative DPO", () => {
     assert.equal(again.model, r.model);
     assert.ok(!lines.slice(-4).some((l) => l.includes("sampling")), lines.join("\n"));
     await assert.rejects(runIterativeDpo({ ...o, rounds: 0 }), /rounds/);
+    // previous-round reference: round 2's policy equals its reference at its first step
+    const first = (dir: string) =>
+      JSON.parse(readFileSync(join(dir, "metrics.jsonl"), "utf8").split("\n")[0]);
+    assert.ok(Math.abs(first(join(out, "round-2"))["rewards/chosen"]) < 1e-5);
+
+    // online DPO: π_ref stays the start model, so round 2 starts away from its reference
+    const online = await runIterativeDpo({
+      ...o,
+      out: join(root, "online"),
+      fixedReference: true,
+      lr: 1e-2,
+      warmupSteps: 0,
+    });
+    assert.equal(online.rounds.length, 2);
+    const r2 = join(root, "online", "round-2");
+    const cfg = JSON.parse(
+      readFileSync(join(r2, "checkpoint-1", "trainer_state.json"), "utf8"),
+    ).config;
+    assert.equal(cfg.model, join(root, "online", "round-1"));
+    assert.equal(cfg.reference, model);
+    const m = first(r2);
+    assert.ok(Math.abs(m["rewards/chosen"]) > 1e-3, JSON.stringify(m));
   });
 });

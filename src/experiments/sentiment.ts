@@ -13,8 +13,9 @@
  * reweighting reference samples on the same held-out prompts
  * (src/eval/optimum-frontier.ts), and each method's efficiency: its reward
  * gain over the SFT model ÷ π*'s gain at the same KL, with a 95% interval
- * paired by prompt. The default preset adds SimPO, ORPO and KTO on the same
- * pairs and iterative DPO on pairs of its own. Each sub-run keeps its
+ * paired by prompt. The default preset adds SimPO, ORPO, KTO and listwise DPO
+ * on the same samples, iterative DPO on pairs of its own, and online DPO
+ * (rounds of the policy's own pairs, π_ref fixed; each round a point). Each sub-run keeps its
  * directory under `out`, so an interrupted experiment resumes where it stopped.
  * An experiment composes pipelines, evaluation and report (DESIGN §3 layer 9).
  */
@@ -68,6 +69,12 @@ export type ExperimentPreset = {
   /** iterative DPO: rounds (0: off) and β per round */
   iterativeRounds: number;
   iterativeBeta: number;
+  /** online DPO (π_ref fixed to the SFT model): rounds (0: off), β, prompts, epochs and lr per round */
+  onlineRounds: number;
+  onlineLearningRate: number;
+  onlineBeta: number;
+  onlinePrompts: number;
+  onlineEpochs: number;
 };
 
 export const EXPERIMENT_PRESETS: Record<"quick" | "default", ExperimentPreset> = {
@@ -90,6 +97,11 @@ export const EXPERIMENT_PRESETS: Record<"quick" | "default", ExperimentPreset> =
     family: [],
     iterativeRounds: 0,
     iterativeBeta: 2,
+    onlineRounds: 0,
+    onlineLearningRate: 2e-4,
+    onlineBeta: 1,
+    onlinePrompts: 512,
+    onlineEpochs: 1,
   },
   default: {
     prompts: 128,
@@ -115,6 +127,11 @@ export const EXPERIMENT_PRESETS: Record<"quick" | "default", ExperimentPreset> =
     ],
     iterativeRounds: 2,
     iterativeBeta: 2,
+    onlineRounds: 3,
+    onlineLearningRate: 2e-4,
+    onlineBeta: 1,
+    onlinePrompts: 512,
+    onlineEpochs: 1,
   },
 };
 
@@ -307,6 +324,40 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
     );
     const rounds = `${o.iterativeRounds} round${o.iterativeRounds === 1 ? "" : "s"}`;
     await evalDir("Iterative DPO", `${rounds}, β=${o.iterativeBeta}`, last, secs);
+  }
+  // 3c. online DPO: rounds of pairs from the policy, π_ref fixed to the SFT model, so every
+  // round's target is π* at β; each round's model is a point on the frontier
+  if (o.onlineRounds > 0) {
+    const dir = join(out, `online-dpo-beta-${o.onlineBeta}`);
+    const round = (k: number) => join(dir, `round-${k}`);
+    const secs = await subRun(
+      dir,
+      "online_dpo.json",
+      () =>
+        runIterativeDpo({
+          model: modelDir,
+          out: dir,
+          rounds: o.onlineRounds,
+          fixedReference: true,
+          beta: o.onlineBeta,
+          numPrompts: o.onlinePrompts,
+          samplesPerPrompt: o.samplesPerPrompt,
+          maxNewTokens: o.maxNewTokens,
+          epochs: o.onlineEpochs,
+          lr: o.onlineLearningRate,
+          seed,
+          quiet,
+          log: () => {},
+        }),
+      { done: join(round(o.onlineRounds), "model.safetensors"), record: true },
+    );
+    for (let k = 1; k <= o.onlineRounds; k++)
+      await evalDir(
+        "Online DPO",
+        `β=${o.onlineBeta}, round ${k} (${o.onlinePrompts}×${o.samplesPerPrompt})`,
+        round(k),
+        (secs * k) / o.onlineRounds,
+      );
   }
 
   // 4. preferred-FT: SFT on the chosen completions

@@ -8,8 +8,12 @@
  *   π_{k+1} = argmin DPO(pairs ∼ π_k; π_ref = π_k, β)
  * Each round's exact target is π_k·e^{r/β}/Z, so after K rounds the target is
  * π_0·e^{K·r/β}/Z: β/K is the effective KL coefficient against the start.
- * (TRL's OnlineDPOTrainer samples every step and keeps π_ref fixed; rounds of
- * whole DPO runs are Xiong et al.'s iterative DPO.) With --loss-type listwise
+ * With `fixedReference` every round keeps π_0 as the reference instead (as
+ * TRL's OnlineDPOTrainer does, which samples every step):
+ *   π_{k+1} = argmin DPO(pairs ∼ π_k; π_ref = π_0, β), starting from π_k,
+ * so every round has the same target π* = π_0·e^{r/β}/Z and the policy's own
+ * samples only put the pairs where π* has its mass. (Rounds of whole DPO runs
+ * are Xiong et al.'s iterative DPO.) With --loss-type listwise
  * each round ranks the policy's samples (Plackett–Luce) instead of pairing
  * them. Every round keeps its
  * directory, so an interrupted run resumes at the round it stopped in.
@@ -26,12 +30,16 @@ export type IterativeDpoOptions = Omit<DpoOptions, "data" | "out"> & {
   out: string;
   /** rounds of sample → judge → DPO (default 3) */
   rounds?: number;
+  /** every round's reference is the start model (online DPO) instead of the previous round's */
+  fixedReference?: boolean;
 };
 
 export type IterativeDpoResult = {
   /** directory of the last round's model */
   model: string;
   rounds: { dir: string; pairs: number; result: DpoResult }[];
+  /** the round that was stopped (signal/stopAfter), when one was */
+  interrupted?: DpoResult;
   seconds: number;
 };
 
@@ -43,7 +51,8 @@ export async function runIterativeDpo(opts: IterativeDpoOptions): Promise<Iterat
     throw new UserError(`--rounds: must be a whole number ≥ 1, got ${rounds}`);
   const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   mkdirSync(opts.out, { recursive: true });
-  let model = opts.model ?? defaultModelDir("text");
+  const start = opts.model ?? defaultModelDir("text");
+  let model = start;
   const out: IterativeDpoResult["rounds"] = [];
   for (let k = 0; k < rounds; k++) {
     const dir = join(opts.out, `round-${k + 1}`);
@@ -62,9 +71,10 @@ export async function runIterativeDpo(opts: IterativeDpoOptions): Promise<Iterat
       });
       lm.dispose();
     }
-    const result = await runDpo({ ...opts, model, data, out: dir });
+    const reference = opts.reference ?? (opts.fixedReference ? start : model);
+    const result = await runDpo({ ...opts, model, reference, data, out: dir });
     if (result.status !== "completed") {
-      return { model: dir, rounds: out, seconds: (Date.now() - t0) / 1000 };
+      return { model: dir, rounds: out, interrupted: result, seconds: (Date.now() - t0) / 1000 };
     }
     out.push({ dir, pairs: result.pairs.train + result.pairs.eval, result });
     log(

@@ -19,8 +19,8 @@ export function registerExperiment(program: Command): void {
   ex.command("sentiment")
     .description(
       "SFT model → 4 samples per prompt → Bradley–Terry preferences of the AFINN reward → DPO (β sweep), " +
-        "RLHF (reward model + RLOO, KL sweep), preferred-FT, best-of-N (and, by default, SimPO, ORPO, KTO and " +
-        "iterative DPO) → the reward–KL frontier (plot + table) beside the exact optimum π* = π_ref·e^{r/β}/Z " +
+        "RLHF (reward model + RLOO, KL sweep), preferred-FT, best-of-N (and, by default, SimPO, ORPO, KTO, listwise DPO, " +
+        "iterative DPO and 3 rounds of online DPO with π_ref fixed) → the reward–KL frontier (plot + table) beside the exact optimum π* = π_ref·e^{r/β}/Z " +
         "under the true reward (estimated from reference samples), each method's efficiency (its reward gain " +
         "over the SFT model ÷ π*'s gain at the same KL) and win rates against the SFT model. --quick: a few-minute version.",
     )
@@ -37,6 +37,11 @@ export function registerExperiment(program: Command): void {
       "reference samples per held-out prompt for the π* estimate (quick 64, default 256)",
       parseCount,
     )
+    .option(
+      "--online-rounds <n>",
+      "online DPO rounds of 512 openings × 4 samples each, π_ref fixed (quick 0, default 3; 0: off)",
+      parseNonNegativeInt,
+    )
     .option("--seed <n>", "random seed", parseNonNegativeInt, 0)
     .option("--json", "print the result as one JSON object")
     .action(async (o) => {
@@ -50,6 +55,7 @@ export function registerExperiment(program: Command): void {
         prompts: o.numPrompts,
         evalPrompts: o.evalPrompts,
         optimumSamples: o.optimumSamples,
+        onlineRounds: o.onlineRounds,
         seed: o.seed,
       });
       if (o.json) {

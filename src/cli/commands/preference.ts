@@ -1,8 +1,10 @@
 /** `prefopt reward`, `prefopt dpo`, `prefopt rlhf`: preference optimisation of language models. */
 import { type Command, InvalidArgumentError } from "commander";
+import { UserError } from "../../engine/errors.js";
 import type { PreferenceLossType } from "../../objectives/preference-loss.js";
-import { DPO_DEFAULTS, runDpo } from "../../pipelines/dpo.js";
+import { DPO_DEFAULTS, type DpoOptions, type DpoResult, runDpo } from "../../pipelines/dpo.js";
 import type { FamilyLossType } from "../../pipelines/dpo-family.js";
+import { runIterativeDpo } from "../../pipelines/iterative-dpo.js";
 import { REWARD_DEFAULTS, runReward } from "../../pipelines/reward.js";
 import { RLHF_DEFAULTS, runRlhf } from "../../pipelines/rlhf.js";
 import {
@@ -27,6 +29,16 @@ function fmt(m: Record<string, number>): string {
   return Object.entries(m)
     .map(([k, v]) => `  ${k.padEnd(28)} ${Number.isFinite(v) ? Number(v.toPrecision(4)) : v}`)
     .join("\n");
+}
+
+/** `--online-rounds n`: runIterativeDpo with π_ref fixed, reported as its last round's run. */
+function onlineDpo(rounds: number, out: string): (o: DpoOptions) => Promise<DpoResult> {
+  return async (o) => {
+    const r = await runIterativeDpo({ ...o, out, rounds, fixedReference: true });
+    const last = r.interrupted ?? r.rounds.at(-1)?.result;
+    if (!last) throw new Error("online DPO: no round ran");
+    return last;
+  };
 }
 
 export function registerPreference(program: Command): void {
@@ -62,6 +74,7 @@ export function registerPreference(program: Command): void {
     },
   )
     .option("--model <dir>", "policy and reference model (default: the bundled text model)")
+    .option("--reference <dir>", "a different reference model π_ref (default: --model)")
     .option("--data <file.jsonl>", "preference data in TRL format")
     .option("--beta <x>", "KL coefficient β", parsePositive, d.beta)
     .option(
@@ -130,14 +143,24 @@ export function registerPreference(program: Command): void {
       parseCount,
       d.samplesPerPrompt,
     )
+    .option(
+      "--online-rounds <n>",
+      "embedded world: online DPO, n rounds of sample from the policy → AFINN Bradley–Terry labels → DPO, " +
+        "each round starting from the last with π_ref fixed to --model (round k in --out/round-k; 1: offline)",
+      parseCount,
+      1,
+    )
     .action(async (o) => {
+      if (o.onlineRounds > 1 && o.data)
+        throw new UserError("--online-rounds: the rounds sample their own pairs; drop --data");
       await runTrainingCommand(
         dpo,
         o,
         (f) =>
-          runDpo({
+          (o.onlineRounds > 1 ? onlineDpo(o.onlineRounds, o.out) : runDpo)({
             ...f,
             model: o.model,
+            reference: o.reference,
             data: o.data,
             beta: o.beta,
             lossType: o.lossType,
