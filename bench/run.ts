@@ -14,8 +14,9 @@
  * PREFOPT_THREADS at start-up), --repeat 3 (rounds; each figure is the best round).
  * Rounds interleave every setting and, for the DPO step, the anchor run with the same
  * thread count, so background load hits them alike; the ratio is prefopt pairs/s ÷
- * torch pairs/s at equal threads, and then (`"comparison": "fastest"`) each side at its
- * fastest thread count. --warmup 3: untimed steps before the timed ones (JIT tier-up).
+ * torch pairs/s at equal threads (and rss_ratio: peak resident memory, prefopt ÷ torch,
+ * each child process's own maximum, `peak_rss_mib`), and then (`"comparison": "fastest"`) each side at its
+ * fastest thread count. --stream off: DPO steps without streaming jit. --warmup 3: untimed steps before the timed ones (JIT tier-up).
  * The anchor runs when Debian's python3-torch imports
  * (PREFOPT_TORCH_ANCHOR overrides the script's path). One-thread settings run with
  * PREFOPT_INLINE=1: kernels on the calling thread instead of one worker.
@@ -62,7 +63,9 @@ async function child(name: string): Promise<void> {
   const run = CHILDREN[name];
   if (!run) throw new Error(`unknown benchmark ${name}`);
   const r = await run(info.threads);
-  console.log(JSON.stringify({ ...r, threads: info.threads }));
+  // the process's peak resident set (engine heap + Node + compiled kernels), comparable to the anchor's
+  const peakRss = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ ...r, threads: info.threads, peak_rss_mib: round(peakRss, 1) }));
 }
 
 /**
@@ -130,6 +133,10 @@ async function dpoChild(variant: DpoVariant, profile = false): Promise<Row> {
   const { dpoLoss } = await import("../src/objectives/dpo.js");
   type LMParams = import("../src/models/lm/params.js").LMParams;
   type AdamState = import("../src/train/optimizer.js").AdamState<LMParams>;
+  const { setJitStreaming } = await import("../src/engine/memory-stats.js");
+  // as in training (src/train/trainer.ts): kernels submitted as the program is laid out, so a
+  // step reuses the buffers it frees (--stream off: the engine's unstreamed layout)
+  setJitStreaming(flag("stream", "on") !== "off");
   const { c, params: p0, pairs } = await lmSetup();
   const n = shape.pairs;
   const opt = adamw({ learningRate: 1e-5 }); // torch.optim.AdamW(lr=1e-5), weight decay 0.01
@@ -514,16 +521,26 @@ function runTorch(threads: number): Row {
     ["steps", shape.steps],
     ["beta", shape.beta],
   ].flatMap(([k, v]) => [`--${k}`, String(v)]);
-  const r = spawnSync("/usr/bin/python3", [TORCH, ...flags, "--threads", String(threads)], {
-    env: torchEnv(),
-    encoding: "utf8",
-  });
-  const line = r.stdout.trim().split("\n").pop() ?? "";
-  if (r.status !== 0 || !line.startsWith("{")) {
+  // the script as it is, then its process's peak resident set (ru_maxrss, KiB on Linux)
+  const wrapper = [
+    "import json, resource, runpy, sys",
+    "sys.argv = sys.argv[1:]",
+    "runpy.run_path(sys.argv[0], run_name='__main__')",
+    "print(json.dumps({'maxrss_kib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))",
+  ].join("\n");
+  const r = spawnSync(
+    "/usr/bin/python3",
+    ["-c", wrapper, TORCH, ...flags, "--threads", String(threads)],
+    { env: torchEnv(), encoding: "utf8" },
+  );
+  const lines = r.stdout.trim().split("\n");
+  const [line, rss] = [lines.at(-2) ?? "", lines.at(-1) ?? ""];
+  if (r.status !== 0 || !line.startsWith("{") || !rss.startsWith("{")) {
     process.stderr.write(r.stderr);
     throw new Error(`torch anchor failed (exit ${r.status})`);
   }
-  return { bench: "dpo_step_torch", ...JSON.parse(line) };
+  const peak = (JSON.parse(rss) as { maxrss_kib: number }).maxrss_kib / 1024;
+  return { bench: "dpo_step_torch", ...JSON.parse(line), peak_rss_mib: round(peak, 1) };
 }
 
 /** Keeps, per key, the row with the largest `metric`. */
@@ -565,9 +582,11 @@ function main(): void {
     const best = new Map<string, Row>();
     for (let rep = 0; rep < repeat; rep++) {
       for (const t of threads) {
-        if (withTorch) keepBest(best, `torch:${t}`, runTorch(t), "pairs_per_s");
+        // load: the 1-minute load average as the run ends (other processes on the machine)
+        if (withTorch)
+          keepBest(best, `torch:${t}`, { ...runTorch(t), load: loadAvg() }, "pairs_per_s");
         for (const ch of children) {
-          const row = runChild(ch, t);
+          const row = { ...runChild(ch, t), load: loadAvg() };
           keepBest(best, `${ch}:${t}`, row, metricOf[row.bench]);
         }
       }
@@ -583,6 +602,8 @@ function main(): void {
             variant: row.variant,
             threads: t,
             ratio: round((row.pairs_per_s as number) / (torch.pairs_per_s as number)),
+            // peak resident memory, prefopt ÷ anchor (each process's own maximum)
+            rss_ratio: round((row.peak_rss_mib as number) / (torch.peak_rss_mib as number)),
           });
       }
       if (torch) emit({ ...torch, best_of: repeat });

@@ -38,6 +38,7 @@ import {
   type LoraParams,
   mergeLora,
 } from "../models/lm/lora.js";
+import { checkDpoFits } from "../models/lm/memory-fit.js";
 import {
   completionLogProbs,
   type PackedPairArrays,
@@ -252,6 +253,16 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
     throw new UserError(`--gradient-accumulation-steps: expected a positive integer, got ${accum}`);
   const micro = Math.min(o.batchSize, train.length / group);
   const B = Math.min(o.batchSize * accum, train.length / group);
+  // before any heavy work: will the step fit the engine heap? (one line and exit 2 if not)
+  const loraTargets = opts.lora?.targets ?? defaultLoraTargets(c);
+  checkDpoFits(c, lm.params, train, {
+    rows: micro * group,
+    accumulation: accum,
+    maxLength: o.maxLength,
+    lora:
+      opts.lora && opts.lora.rank > 0 ? { rank: opts.lora.rank, targets: loraTargets } : undefined,
+    loraTargets,
+  });
 
   // reference log-probs, cached beside the dataset
   const refDir = opts.reference ?? modelDir;
