@@ -36,7 +36,7 @@ import {
   makeDiffusionDpoStep,
 } from "../../src/pipelines/diffusion-dpo-step.js";
 import { adamw } from "../../src/train/optimizer.js";
-import { setup } from "../helpers.js";
+import { metricsWithoutTime, setup } from "../helpers.js";
 
 /** Reads an array as plain numbers (consumes it); async, as the engine refuses a synchronous read while a program's work is pending. */
 async function readAsync(a: np.Array): Promise<number[]> {
@@ -231,15 +231,7 @@ describe("Diffusion-DPO trainer", () => {
       readFileSync(join(full, "model.safetensors")),
       "resumed weights differ",
     );
-    const metrics = (dir: string) =>
-      readFileSync(join(dir, "metrics.jsonl"), "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => {
-          const { time: _t, ...rest } = JSON.parse(l);
-          return rest;
-        });
-    assert.deepEqual(metrics(split), metrics(full));
+    assert.deepEqual(metricsWithoutTime(split), metricsWithoutTime(full));
     const tuned = loadDiffusion(full);
     assert.deepEqual(tuned.config, model.config);
   });

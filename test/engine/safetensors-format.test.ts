@@ -2,12 +2,9 @@
 // integer dtype's upload to int32, half precision kept raw, loading into a template of another
 // dtype, non-finite weights refused, and the error that lists many mismatches.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { UserError } from "../../src/engine/errors.js";
-import { initEngine } from "../../src/engine/init.js";
 import { numpy as np } from "../../src/engine/jax.js";
 import {
   decodeSafetensors,
@@ -19,13 +16,9 @@ import {
   toHost,
   writeSafetensors,
 } from "../../src/engine/safetensors.js";
+import { engineTmpDir } from "../helpers.js";
 
-let dir: string;
-before(async () => {
-  await initEngine();
-  dir = mkdtempSync(join(tmpdir(), "prefopt-stf-"));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = engineTmpDir("prefopt-stf-");
 
 function userError(fn: () => unknown, re: RegExp) {
   assert.throws(fn, (e: unknown) => e instanceof UserError && re.test((e as Error).message));
@@ -105,7 +98,7 @@ describe("safetensors format edges", () => {
   });
 
   test("loading into a template casts to the template's dtype and refuses non-finite weights", async () => {
-    const path = join(dir, "w.safetensors");
+    const path = join(tmp(), "w.safetensors");
     writeSafetensors(path, {
       i: { dtype: "F32", shape: [2], data: new Float32Array([2, 3]) },
       f: { dtype: "I32", shape: [1], data: new Int32Array([7]) },
@@ -129,7 +122,7 @@ describe("safetensors format edges", () => {
   });
 
   test("a mismatch error lists twelve problems and counts the rest", () => {
-    const path = join(dir, "few.safetensors");
+    const path = join(tmp(), "few.safetensors");
     writeSafetensors(path, {});
     const template: Record<string, np.Array> = {};
     for (let i = 0; i < 14; i++) template[`p${String(i).padStart(2, "0")}`] = np.zeros([1]);

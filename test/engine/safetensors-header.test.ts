@@ -3,12 +3,9 @@
 // removal changed only which error, or no error, came out). Files are built byte by byte here,
 // independently of the writer.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { UserError } from "../../src/engine/errors.js";
-import { initEngine } from "../../src/engine/init.js";
 import { numpy as np } from "../../src/engine/jax.js";
 import {
   decodeSafetensors,
@@ -21,13 +18,9 @@ import {
   toHost,
   writeSafetensors,
 } from "../../src/engine/safetensors.js";
+import { engineTmpDir } from "../helpers.js";
 
-let dir: string;
-before(async () => {
-  await initEngine();
-  dir = mkdtempSync(join(tmpdir(), "prefopt-sth-"));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = engineTmpDir("prefopt-sth-");
 
 /** u64 little-endian header length, the header's bytes as given (no padding), then the data. */
 function file(header: string | Uint8Array, data: number[] = [], length?: number): Uint8Array {
@@ -170,7 +163,7 @@ describe("safetensors writer: host tensors it refuses", () => {
 
 describe("loading into a template", () => {
   test("a shape of the right rank but one wrong dimension, and a wrong rank, are both named", () => {
-    const path = join(dir, "w.safetensors");
+    const path = join(tmp(), "w.safetensors");
     writeSafetensors(path, {
       a: { dtype: "F32", shape: [2, 3], data: new Float32Array(6) },
       b: { dtype: "F32", shape: [2], data: new Float32Array(2) },
@@ -185,7 +178,7 @@ describe("loading into a template", () => {
   });
 
   test("twelve problems are listed in full; past twelve, only the first twelve and a count", () => {
-    const path = join(dir, "none.safetensors");
+    const path = join(tmp(), "none.safetensors");
     writeSafetensors(path, {});
     const template = (n: number) => {
       const t: Record<string, np.Array> = {};

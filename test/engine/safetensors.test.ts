@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { UserError } from "../../src/engine/errors.js";
 import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from "../../src/engine/half.js";
-import { initEngine } from "../../src/engine/init.js";
 import { numpy as np } from "../../src/engine/jax.js";
 import {
   decodeSafetensors,
@@ -18,13 +16,9 @@ import {
   toHost,
   writeSafetensors,
 } from "../../src/engine/safetensors.js";
+import { engineTmpDir } from "../helpers.js";
 
-let dir: string;
-before(async () => {
-  await initEngine();
-  dir = mkdtempSync(join(tmpdir(), "prefopt-st-"));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = engineTmpDir("prefopt-st-");
 
 const bytesOf = (d: ArrayBufferView) => new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 
@@ -223,11 +217,11 @@ describe("safetensors format", () => {
     throwsUser(dec(handFile('{"__metadata__":{"a":1}}', [])), src, "__metadata__");
     throwsUser(dec(handFile('{"w":5}', [])), src, '"w"');
     // through the file reader, the path is named
-    const path = join(dir, "corrupt.safetensors");
+    const path = join(tmp(), "corrupt.safetensors");
     writeFileSync(path, handFile(ok.replace("[2]", "[4]"), d8));
     throwsUser(() => readSafetensors(path), path, '"w"');
     throwsUser(
-      () => readSafetensors(join(dir, "missing.safetensors")),
+      () => readSafetensors(join(tmp(), "missing.safetensors")),
       "missing.safetensors",
       "ENOENT",
     );
@@ -245,7 +239,7 @@ describe("safetensors format", () => {
   });
 
   test("writeSafetensors writes atomically and reads back", () => {
-    const path = join(dir, "sub", "a.safetensors");
+    const path = join(tmp(), "sub", "a.safetensors");
     writeSafetensors(path, { x: all.f32b }, { a: "b" });
     const back = readSafetensors(path);
     assert.deepEqual(back.tensors.x, all.f32b);
@@ -293,7 +287,7 @@ describe("engine bridges", () => {
       h: [{ w: np.array([[1, 2]]), b: np.array([0.5]) }],
       ln: { g: np.array([3, 4, 5]) },
     };
-    const path = join(dir, "model.safetensors");
+    const path = join(tmp(), "model.safetensors");
     await saveParams(path, params, { step: "3" });
     const raw = readSafetensors(path);
     assert.deepEqual(Object.keys(raw.tensors).sort(), ["h.0.b", "h.0.w", "ln.g"]);

@@ -18,6 +18,7 @@ import { after, before, describe, it } from "node:test";
 import { initEngine } from "../../src/engine/init.js";
 import { decodeSafetensors } from "../../src/engine/safetensors.js";
 import { listCheckpoints } from "../../src/train/checkpoint.js";
+import { metricsWithoutTime } from "../helpers.js";
 import { BIN, hasStack, ROOT } from "./cli.js";
 import { writeTinyModel } from "./tiny-model.js";
 
@@ -188,15 +189,6 @@ function rng(seed: number): () => number {
   };
 }
 
-const metricRows = (dir: string) =>
-  readFileSync(join(dir, "metrics.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => {
-      const { time: _t, ...rest } = JSON.parse(l);
-      return rest;
-    });
-
 /** Every checkpoint that counts as complete loads. */
 function assertCheckpointsLoad(dir: string): void {
   for (const c of listCheckpoints(dir)) {
@@ -219,7 +211,7 @@ function assertSameRun(t: { diagnostic(s: string): void }, full: string, other: 
   }
   t.diagnostic(`largest weight difference to the uninterrupted run: ${worst}`);
   assert.equal(worst, 0, `resumed weights differ by up to ${worst}`);
-  assert.deepEqual(metricRows(other), metricRows(full));
+  assert.deepEqual(metricsWithoutTime(other), metricsWithoutTime(full));
   assert.equal(listCheckpoints(other).at(-1)?.step, listCheckpoints(full).at(-1)?.step);
   assert.ok(
     readdirSync(other).every((f) => !f.startsWith("checkpoint-") || /^checkpoint-\d+$/.test(f)),
