@@ -33,6 +33,7 @@ import {
   rewardScores,
 } from "../models/lm/reward-model.js";
 import { bradleyTerryLoss } from "../objectives/bradley-terry.js";
+import { makeAccumulatedStep, splitMicroBatches } from "../train/gradient-accumulation.js";
 import type { AdamState } from "../train/optimizer.js";
 import {
   epochSteps,
@@ -179,7 +180,11 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
   const train = split.train.map(encode);
   const evalEx = split.eval;
   if (train.length === 0) throw new UserError(`${dataPath}: no training pairs`);
-  const B = Math.min(o.batchSize, train.length);
+  // B pairs per update, in `accum` micro-batches (TRL's gradient_accumulation_steps)
+  const accum = o.gradientAccumulationSteps ?? 1;
+  if (!(Number.isInteger(accum) && accum >= 1))
+    throw new UserError(`--gradient-accumulation-steps: expected a positive integer, got ${accum}`);
+  const B = Math.min(o.batchSize * accum, train.length);
   const { perEpoch, total } = epochSteps(train.length, B, o);
   const opt = linearAdamw(o, total);
   const gamma = o.centerRewardsCoefficient;
@@ -227,6 +232,23 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
       return { loss, aux, params: next.params, state: next.state, gradNorm: next.gradNorm };
     },
   );
+  // the same update from micro-batches, each weighted by its share of the pairs (the loss is a mean)
+  const accStep = makeAccumulatedStep(
+    (
+      p: RewardParams,
+      _frozen: Record<string, never>,
+      ids: np.Array,
+      last: np.Array,
+      margin: np.Array,
+    ) => objective(p, ids, last, margin),
+    opt,
+  );
+  const pairArrays = (idx: number[]) => {
+    const rows = [...idx.map((i) => train[i].chosen), ...idx.map((i) => train[i].rejected)];
+    const b = collateForReward(rows, rm.padTokenId);
+    const margin = np.array(new Float32Array(idx.map((i) => train[i].margin ?? 0)));
+    return [b.ids, b.last, margin] as [np.Array, np.Array, np.Array];
+  };
   // the true order of fresh samples (embedded world): drawn once, scored at every evaluation
   let truePairs: PreferenceExample[] | null = null;
   type State = { params: RewardParams; opt: AdamState<RewardParams> };
@@ -239,18 +261,20 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
       const k = step % perEpoch;
       const order = new HostRng(o.seed * 7919 + epoch).shuffle(train.map((_, i) => i));
       const idx = order.slice(k * B, (k + 1) * B);
-      const rows = [...idx.map((i) => train[i].chosen), ...idx.map((i) => train[i].rejected)];
-      const b = collateForReward(rows, rm.padTokenId);
-      const margin = np.array(new Float32Array(idx.map((i) => train[i].margin ?? 0)));
       const lr = opt.learningRate(step);
-      const r = trainStep(
-        s.params,
-        s.opt,
-        b.ids,
-        b.last,
-        margin,
-        np.array(lr, { dtype: np.float32 }),
-      );
+      const r =
+        accum > 1
+          ? accStep(
+              s.params,
+              () => ({}),
+              s.opt,
+              splitMicroBatches(idx, accum).map((m) => ({
+                args: pairArrays(m),
+                weight: m.length / idx.length,
+              })),
+              np.array(lr, { dtype: np.float32 }),
+            )
+          : trainStep(s.params, s.opt, ...pairArrays(idx), np.array(lr, { dtype: np.float32 }));
       s.params = r.params;
       s.opt = r.state;
       const m = await readStepMetrics({ ...r, aux: r.aux as Record<string, np.Array> });
@@ -277,6 +301,7 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
     ...paramsAndOpt<State>(),
   });
   trainStep.dispose();
+  accStep.dispose();
   const ev = res.lastEval ?? {};
   const result: RewardResult = {
     status: res.status,

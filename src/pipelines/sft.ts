@@ -17,6 +17,7 @@ import { CausalLM } from "../models/lm/causal-lm.js";
 import type { LMConfig } from "../models/lm/config.js";
 import { collatePromptCompletion, maskedNLL } from "../models/lm/logprobs.js";
 import type { LMParams } from "../models/lm/params.js";
+import { makeAccumulatedStep, splitMicroBatches } from "../train/gradient-accumulation.js";
 import { type AdamState, adamw, decayMatrices } from "../train/optimizer.js";
 import {
   loopOptions,
@@ -90,7 +91,11 @@ export async function runSft(opts: SftOptions): Promise<SftResult> {
   const nEval = rows.length >= 20 ? Math.max(1, Math.round(rows.length * o.evalFraction)) : 0;
   const evalRows = shuffled.slice(0, Math.min(nEval, 64));
   const trainRows = shuffled.slice(nEval);
-  const B = Math.min(o.batchSize, trainRows.length);
+  // B rows per update, in `accum` micro-batches (TRL's gradient_accumulation_steps)
+  const accum = o.gradientAccumulationSteps ?? 1;
+  if (!(Number.isInteger(accum) && accum >= 1))
+    throw new UserError(`--gradient-accumulation-steps: expected a positive integer, got ${accum}`);
+  const B = Math.min(o.batchSize * accum, trainRows.length);
   const T = Math.min(
     maxLength,
     Math.max(2, ...rows.map((r) => r.prompt.length + r.completion.length)),
@@ -116,6 +121,20 @@ export async function runSft(opts: SftOptions): Promise<SftResult> {
       return [loss, r.params, r.state, r.gradNorm] as const;
     },
   );
+  // the same update from micro-batches: each micro-batch's token-mean NLL weighted by its share
+  // of the update's completion tokens, so the sum is the token mean over the whole batch
+  const accStep = makeAccumulatedStep(
+    (p: LMParams, _frozen: Record<string, never>, ids: np.Array, mask: np.Array) =>
+      [maskedNLL(c, p, ids, mask), {}] as [np.Array, Record<string, np.Array>],
+    opt,
+  );
+  /** Completion tokens the loss scores: the mask at positions 1..T−1, as maskedNLL reads it. */
+  const scoredTokens = (batch: Row[]) => {
+    const b = collatePromptCompletion(batch, pad, { maxLength, padTo: T });
+    let n = 0;
+    for (let i = 0; i < b.completionMask.length; i++) if (i % b.T > 0) n += b.completionMask[i];
+    return n;
+  };
   const batchArrays = (batch: Row[]) => {
     const b = collatePromptCompletion(batch, pad, { maxLength, padTo: T });
     return [
@@ -149,8 +168,29 @@ export async function runSft(opts: SftOptions): Promise<SftResult> {
         }
         batch.push(trainRows[order[s.cursor++]]);
       }
-      const [ids, mask] = batchArrays(batch);
       const lr = opt.learningRate(i);
+      if (accum > 1) {
+        const parts = splitMicroBatches(batch, accum);
+        const total = parts.reduce((a, m) => a + scoredTokens(m), 0);
+        const r = accStep(
+          s.params,
+          () => ({}),
+          s.opt,
+          parts.map((m) => ({
+            args: batchArrays(m) as unknown as [np.Array, np.Array],
+            weight: scoredTokens(m) / Math.max(1, total),
+          })),
+          np.array(lr, { dtype: np.float32 }),
+        );
+        s.params = r.params;
+        s.opt = r.state;
+        return {
+          ...(await readStepMetrics({ loss: r.loss, gradNorm: r.gradNorm })),
+          learning_rate: lr,
+          epoch: s.epoch + s.cursor / trainRows.length,
+        };
+      }
+      const [ids, mask] = batchArrays(batch);
       const [lossA, p2, s2, gA] = step(
         s.params,
         s.opt,
@@ -195,6 +235,7 @@ export async function runSft(opts: SftOptions): Promise<SftResult> {
     tuned.dispose();
   } else disposeTree(result.state.params);
   disposeTree(result.state.opt as unknown as LMParams);
+  accStep.dispose();
   lm.dispose();
   const trainLoss = Number(result.lastLog?.loss ?? Number.NaN);
   return {

@@ -94,10 +94,12 @@ export function registerLM(program: Command): void {
       evalEvery: sd.evalEvery,
       seed: sd.seed,
       skipNonfinite: true,
+      gradientAccumulationSteps: 1,
     },
     {
       steps: "optimiser steps (default: --epochs passes over the data)",
       warmupSteps: "linear warm-up steps (default: 5% of the steps)",
+      batchSize: "examples per micro-batch; per step: × --gradient-accumulation-steps",
     },
   )
     .option("--model <dir>", "model directory to start from (default: the bundled text model)")

@@ -216,10 +216,11 @@ export function registerPreference(program: Command): void {
       evalEvery: rd.evalEvery,
       seed: rd.seed,
       skipNonfinite: true,
+      gradientAccumulationSteps: 1,
     },
     {
       steps: "optimiser steps (default: --epochs passes over the data)",
-      batchSize: "pairs per step",
+      batchSize: "pairs per micro-batch; per step: × --gradient-accumulation-steps",
     },
   )
     .option("--model <dir>", "backbone model (default: the bundled text model)")
