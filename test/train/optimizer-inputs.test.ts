@@ -1,0 +1,74 @@
+// AdamW's refusals of a state that does not fit its params and of a scheduled step without its
+// rate, and cosine's first step without warm-up: cases the closed-form files do not reach
+// (found by `npm run mutate -- optimizer`, issue 20).
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { numpy as np } from "../../src/engine/jax.js";
+import { adamw } from "../../src/train/optimizer.js";
+import { cosineWarmup, linearWarmupDecay } from "../../src/train/schedules.js";
+import { setup } from "../helpers.js";
+
+before(setup);
+
+describe("adamw inputs", () => {
+  test("a scheduled step without lr is refused with how to pass it, not a TypeError", () => {
+    const opt = adamw({
+      learningRate: linearWarmupDecay({ peak: 1, warmupSteps: 0, totalSteps: 3 }),
+    });
+    assert.throws(
+      () => opt.step([np.array([1])], [np.array([2])], opt.init([np.array([1])])),
+      (e: Error) => !(e instanceof TypeError) && /opt\.learningRate\(step\)/.test(e.message),
+    );
+  });
+
+  test("first or second moments with other leaves than the params are refused", () => {
+    const opt = adamw({ learningRate: 0.1 });
+    const two = () => [np.array([1]), np.array([2])];
+    const good = opt.init(two());
+    const one = opt.init([np.array([1])]);
+    // mu from a one-leaf tree, nu right
+    assert.throws(
+      () => opt.step(two(), two(), { count: good.count.ref, mu: one.mu, nu: good.nu }),
+      /mu 1, nu 2/,
+    );
+    // nu from a one-leaf tree, mu right
+    const good2 = opt.init(two());
+    const one2 = opt.init([np.array([1])]);
+    assert.throws(
+      () => opt.step(two(), two(), { count: good2.count, mu: good2.mu, nu: one2.nu }),
+      /mu 2, nu 1/,
+    );
+  });
+});
+
+describe("adamw's step count", () => {
+  test("is an int32 scalar, exact where a float32 count would round (2²⁴ + 1)", () => {
+    const opt = adamw({ learningRate: 0.1 });
+    const st = opt.init({ w: np.array([1]) });
+    assert.equal(st.count.dtype, np.int32);
+    st.count.dispose();
+    const out = opt.step(
+      { w: np.array([1]) },
+      { w: np.array([1]) },
+      { ...st, count: np.array(2 ** 24, { dtype: np.int32 }) },
+    );
+    assert.equal(out.state.count.dtype, np.int32);
+    assert.equal((out.state.count.dataSync() as Int32Array)[0], 2 ** 24 + 1);
+  });
+});
+
+describe("one-step schedules", () => {
+  test("totalSteps = 1 is allowed: the one update is at the peak", () => {
+    assert.equal(linearWarmupDecay({ peak: 0.5, warmupSteps: 0, totalSteps: 1 })(0), 0.5);
+    assert.equal(cosineWarmup({ peak: 0.5, warmupSteps: 0, totalSteps: 1 })(0), 0.5);
+  });
+});
+
+describe("cosine without warm-up", () => {
+  test("the first update is at the peak (progress 0: ½(1 + cos 0) = 1)", () => {
+    const s = cosineWarmup({ peak: 0.3, warmupSteps: 0, totalSteps: 8, minRatio: 0.1 });
+    assert.equal(s(0), 0.3);
+    // a quarter of the way: 0.3·(0.1 + 0.9·½(1 + cos(π/4)))
+    assert.ok(Math.abs(s(2) - 0.3 * (0.1 + 0.9 * 0.5 * (1 + Math.SQRT1_2))) < 1e-12);
+  });
+});
