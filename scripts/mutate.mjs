@@ -36,6 +36,7 @@ export const AREAS = {
   optimizer: {
     mutate: ["src/train/optimizer.ts", "src/train/schedules.ts"],
     tests: [
+      "test/train/optimizer-inputs.test.ts",
       "test/train/optimizer-closed-forms.test.ts",
       "test/train/optimizer.test.ts",
       "test/train/optimizer-bias-correction.test.ts",
