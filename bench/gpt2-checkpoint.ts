@@ -9,10 +9,20 @@
  *
  *   node --import tsx bench/gpt2-checkpoint.ts --out /tmp/gpt2-small [--pairs 32]
  *   prefopt dpo --model /tmp/gpt2-small --data /tmp/gpt2-small/prefs.jsonl --lora-rank 8 ...
+ *
+ * `--preset qwen-0.5b` writes a LLaMA-family checkpoint of Qwen2.5-0.5B's shape
+ * instead (model_type llama: 24 layers, hidden 896, 14 query heads sharing 2
+ * key/value heads, SwiGLU width 4864, q/k/v biases, RoPE θ 10⁶, tied
+ * embeddings, vocabulary 151936 — 494M parameters, 1.84 GiB in float32); its
+ * tokenizer is the same 50257-entry BPE (ids past it are embedding rows no
+ * text reaches, as in Qwen's own padded vocabulary).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type HostTensor, writeSafetensors } from "../src/engine/safetensors.js";
+import { configToHF } from "../src/models/lm/config.js";
+import { tensorSpecs } from "../src/models/lm/hf-tensors.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, def: string) => {
@@ -21,6 +31,9 @@ const flag = (name: string, def: string) => {
 };
 const out = flag("out", "/tmp/gpt2-small");
 const nPairs = Number(flag("pairs", "32"));
+const preset = flag("preset", "gpt2");
+if (preset !== "gpt2" && preset !== "qwen-0.5b")
+  throw new Error(`--preset: gpt2 or qwen-0.5b, got ${preset}`);
 const VOCAB = 50257;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const bundled = join(ROOT, "models", "text-base");
@@ -83,23 +96,69 @@ function preferencePairs(n: number): string {
   return `${rows.join("\n")}\n`;
 }
 
+/**
+ * The 0.5B shape's weights made on the host (the engine's eager random.normal over a
+ * 151936 × 896 embedding holds several copies at once and exceeds the 4 GiB heap): norm gains 1,
+ * biases 0, the rest uniform with standard deviation 0.02 (xorshift32, seed fixed).
+ */
+function writeHostWeights(c: import("../src/models/lm/config.js").LMConfig): void {
+  let x = 2463534242;
+  const half = 0.02 * Math.sqrt(3);
+  const host: Record<string, HostTensor> = {};
+  for (const spec of tensorSpecs(c)) {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    if (/norm/.test(spec.name)) data.fill(1);
+    else if (!spec.name.endsWith(".bias"))
+      for (let i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        data[i] = ((x >>> 0) / 4294967296 - 0.5) * 2 * half;
+      }
+    host[spec.name] = { dtype: "F32", shape: spec.shape, data };
+  }
+  writeSafetensors(join(out, "model.safetensors"), host, { format: "pt" });
+  writeFileSync(join(out, "config.json"), JSON.stringify(configToHF(c), null, 2));
+  writeFileSync(
+    join(out, "generation_config.json"),
+    JSON.stringify({ bos_token_id: c.bosTokenId, eos_token_id: c.eosTokenId }),
+  );
+}
+
 async function main() {
   const { initEngine } = await import("../src/engine/init.js");
   await initEngine();
   const { makeKey } = await import("../src/engine/random.js");
-  const { gpt2Config } = await import("../src/models/lm/config.js");
+  const { gpt2Config, llamaConfig } = await import("../src/models/lm/config.js");
   const { initParams } = await import("../src/models/lm/params.js");
   const { savePretrained } = await import("../src/models/lm/hf.js");
   const { tree } = await import("../src/engine/jax.js");
   mkdirSync(out, { recursive: true });
-  const c = gpt2Config({
-    vocabSize: VOCAB,
-    bosTokenId: VOCAB - 1,
-    eosTokenId: VOCAB - 1,
-  });
-  const params = initParams(c, makeKey(0));
-  await savePretrained(out, c, params);
-  tree.dispose(params as never);
+  const c =
+    preset === "gpt2"
+      ? gpt2Config({ vocabSize: VOCAB, bosTokenId: VOCAB - 1, eosTokenId: VOCAB - 1 })
+      : llamaConfig({
+          vocabSize: 151936,
+          dModel: 896,
+          nLayer: 24,
+          nHead: 14,
+          nKvHead: 2,
+          headDim: 64,
+          dFF: 4864,
+          maxPositions: 32768,
+          normEps: 1e-6,
+          ropeTheta: 1e6,
+          tieWordEmbeddings: true,
+          attentionBias: true,
+          bosTokenId: VOCAB - 1,
+          eosTokenId: VOCAB - 1,
+        });
+  if (preset === "gpt2") {
+    const params = initParams(c, makeKey(0));
+    await savePretrained(out, c, params);
+    tree.dispose(params as never);
+  } else writeHostWeights(c);
   writeFileSync(join(out, "tokenizer.json"), JSON.stringify(extendTokenizer()));
   const tc = JSON.parse(readFileSync(join(bundled, "tokenizer_config.json"), "utf8"));
   writeFileSync(
@@ -108,7 +167,7 @@ async function main() {
   );
   writeFileSync(join(out, "prefs.jsonl"), preferencePairs(nPairs));
   console.log(
-    `wrote ${out}: config.json, model.safetensors, tokenizer.json (${VOCAB}), prefs.jsonl (${nPairs} pairs)`,
+    `wrote ${out}: config.json (${preset}), model.safetensors, tokenizer.json (${VOCAB}), prefs.jsonl (${nPairs} pairs)`,
   );
 }
 

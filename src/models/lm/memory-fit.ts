@@ -10,7 +10,7 @@
  * moments, an accumulated gradient when micro-batching — and, while a step
  * runs, its transient: the activations the backward keeps, the logits, the
  * gradients and the new parameters. The transient is modelled per layer as
- * `ACT_PER_D · d + ATTN_COPIES · heads · S²/positions` floats per position,
+ * `ACT_PER_D · d + ACT_PER_FF · d_ff + ATTN_COPIES · heads · S²/positions` floats per position,
  * plus `LOGIT_COPIES` copies of the scored logits and `GRAD_COPIES` copies of
  * the trained weights (under LoRA, `MERGED_COPIES` of the adapted ones). The
  * coefficients come from `npm run bench -- memory` (streamed jit, the
@@ -24,13 +24,18 @@
 
 import { UserError } from "../../engine/errors.js";
 import type { numpy as np } from "../../engine/jax.js";
-import { tree } from "../../engine/jax.js";
+import { defaultDevice, tree } from "../../engine/jax.js";
 import type { LMConfig } from "./config.js";
 import { loraTargetPaths } from "./lora.js";
 import type { LMParams } from "./params.js";
 
-/** Floats per position per layer kept for the backward, in units of the model width. */
-const ACT_PER_D = 50;
+/**
+ * Floats per position per layer kept for the backward: ACT_PER_D·d + ACT_PER_FF·d_ff (50·d at
+ * GPT-2's d_ff = 4d, the fitted figure; the split between the two is assumed, since GPT-2 shapes
+ * cannot separate them: the MLP's elementwise chain on d_ff, the rest on d).
+ */
+const ACT_PER_D = 18;
+const ACT_PER_FF = 8;
 /** Copies of each layer's attention matrix (scores and probabilities). */
 const ATTN_COPIES = 2;
 /** Copies of the scored [positions × vocab] logits (logits, log-softmax, its gradient). */
@@ -42,7 +47,10 @@ const MERGED_COPIES = 1.6;
 /** Heap the allocator loses to fragmentation above the live peak (measured 4 %). */
 const FRAGMENTATION = 1.05;
 
-/** The engine's WebAssembly heap: memory32, so 4 GiB (PREFOPT_HEAP_LIMIT overrides it, in bytes). */
+/**
+ * The engine's WebAssembly heap: memory32, so 4 GiB (PREFOPT_HEAP_LIMIT overrides it, in bytes).
+ * On WebGPU the step's arrays live in GPU memory instead, which WebGPU does not report: no limit.
+ */
 export function heapLimitBytes(): number {
   const env = process.env.PREFOPT_HEAP_LIMIT;
   if (env !== undefined && env !== "") {
@@ -51,6 +59,7 @@ export function heapLimitBytes(): number {
       throw new UserError(`PREFOPT_HEAP_LIMIT: expected a positive number of bytes, got "${env}"`);
     return n;
   }
+  if (defaultDevice() === "webgpu") return Number.POSITIVE_INFINITY;
   return 4 * 2 ** 30;
 }
 
@@ -95,7 +104,9 @@ export function estimateDpoHeap(c: LMConfig, m: ModelNumbers, s: StepShape): Hea
   const trainable = lora ? m.trainable * f : 0; // under full fine-tuning the trainable tree is the weights
   const optimiser = 2 * m.trainable * f;
   const accumulated = s.accumulation > 1 ? m.trainable * f : 0;
-  const perLayer = ACT_PER_D * c.dModel * P + ATTN_COPIES * c.nHead * s.rows * s.rowLength ** 2;
+  const perLayer =
+    (ACT_PER_D * c.dModel + ACT_PER_FF * c.dFF) * P +
+    ATTN_COPIES * c.nHead * s.rows * s.rowLength ** 2;
   const activations = c.nLayer * perLayer * f;
   const logits = LOGIT_COPIES * s.rows * s.scored * c.vocabSize * f;
   const gradients =
