@@ -3,8 +3,8 @@
 // (found by `npm run mutate -- optimizer`, issue 20).
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { numpy as np } from "../../src/engine/jax.js";
-import { adamw } from "../../src/train/optimizer.js";
+import { numpy as np, tree } from "../../src/engine/jax.js";
+import { adamw, leafNames } from "../../src/train/optimizer.js";
 import { cosineWarmup, linearWarmupDecay } from "../../src/train/schedules.js";
 import { setup } from "../helpers.js";
 
@@ -38,6 +38,15 @@ describe("adamw inputs", () => {
       () => opt.step(two(), two(), { count: good2.count, mu: good2.mu, nu: one2.nu }),
       /mu 2, nu 1/,
     );
+  });
+});
+
+describe("leaf names", () => {
+  test("line up with tree.flatten's leaves, null and undefined leaves included", () => {
+    const t = { a: null, b: [undefined, 2], c: { d: 3 } };
+    const [leaves] = tree.flatten(t as never);
+    assert.deepEqual(leaves, [null, undefined, 2, 3]);
+    assert.deepEqual(leafNames(t), ["a", "b.0", "b.1", "c.d"]);
   });
 });
 
