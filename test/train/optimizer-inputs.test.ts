@@ -3,9 +3,10 @@
 // (found by `npm run mutate -- optimizer`, issue 20).
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
+import { UserError } from "../../src/engine/errors.js";
 import { numpy as np, tree } from "../../src/engine/jax.js";
 import { adamw, leafNames } from "../../src/train/optimizer.js";
-import { cosineWarmup, linearWarmupDecay } from "../../src/train/schedules.js";
+import { constantSchedule, cosineWarmup, linearWarmupDecay } from "../../src/train/schedules.js";
 import { setup } from "../helpers.js";
 
 before(setup);
@@ -19,6 +20,16 @@ describe("adamw inputs", () => {
       () => opt.step([np.array([1])], [np.array([2])], opt.init([np.array([1])])),
       (e: Error) => !(e instanceof TypeError) && /opt\.learningRate\(step\)/.test(e.message),
     );
+  });
+
+  test("an lr passed to a step overrides the constant rate", () => {
+    // t = 1, no decay: the step is lr·sign(g), so it shows which rate was used
+    const opt = adamw({ learningRate: 0.5, weightDecay: 0 });
+    for (const lr of [0.1, np.array(0.1)]) {
+      const out = opt.step([np.array([1])], [np.array([2])], opt.init([np.array([1])]), lr);
+      const p = (out.params[0].dataSync() as Float32Array)[0];
+      assert.ok(Math.abs(p - 0.9) < 1e-6, `p = ${p}`);
+    }
   });
 
   test("first or second moments with other leaves than the params are refused", () => {
@@ -63,6 +74,17 @@ describe("adamw's step count", () => {
     );
     assert.equal(out.state.count.dtype, np.int32);
     assert.equal((out.state.count.dataSync() as Int32Array)[0], 2 ** 24 + 1);
+  });
+});
+
+describe("schedule errors name the bad field", () => {
+  test("learning rate, peak and end", () => {
+    const names = (f: () => unknown, field: RegExp) =>
+      assert.throws(f, (e: Error) => e instanceof UserError && field.test(e.message));
+    names(() => constantSchedule(-1), /learning rate must/);
+    names(() => linearWarmupDecay({ peak: -1, warmupSteps: 0, totalSteps: 2 }), /peak must/);
+    names(() => linearWarmupDecay({ peak: 1, warmupSteps: 0, totalSteps: 2, end: -1 }), /end must/);
+    names(() => cosineWarmup({ peak: Number.NaN, warmupSteps: 0, totalSteps: 2 }), /peak must/);
   });
 });
 
