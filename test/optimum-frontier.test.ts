@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { frontierPlot } from "../src/eval/frontier.js";
 import {
   efficiency,
   efficiencyInterval,
@@ -160,5 +161,25 @@ describe("optimum frontier estimator", () => {
     assert.throws(() => optimumPoint([[1]], 1), /1 samples/);
     assert.throws(() => optimumPoint([[1, Number.NaN]], 1), /non-finite/);
     assert.throws(() => optimumPoint([[1, 2]], 0), /beta/);
+  });
+
+  it("the frontier plot names a point past twice π*'s largest KL in the legend instead of plotting it", () => {
+    const star = [0.5, 1, 2].map((kl) => ({
+      method: "π* (true reward)",
+      setting: "",
+      kl,
+      reward: kl,
+    }));
+    const pts = [
+      ...star,
+      { method: "DPO", setting: "β=1", kl: 3.9, reward: 2 },
+      { method: "SimPO", setting: "β=2", kl: 44.45, reward: 4 },
+    ];
+    const svg = frontierPlot(pts);
+    assert.ok(svg.includes("SimPO (off the plot: β=2 at KL 44.5)"));
+    assert.ok(!svg.includes("DPO (off the plot"));
+    // the axis ends near π*'s range, not at 44
+    assert.ok(!/>\s*40\s*</.test(svg));
+    assert.ok(frontierPlot(pts.filter((p) => p.method !== "π* (true reward)")).includes(">SimPO<"));
   });
 });

@@ -49,18 +49,29 @@ export function frontierTable(points: FrontierPoint[]): string {
   return [head, rule, ...rows].join("\n");
 }
 
-/** SVG of the frontier: one marked series per method, points joined in order of KL. */
+/**
+ * SVG of the frontier: one marked series per method, points joined in order of KL.
+ * With π*'s curve among the points, a point past twice its largest KL is left
+ * off the axes (one run at KL 44 would squash every other) and named in its
+ * method's legend entry instead.
+ */
 export function frontierPlot(points: FrontierPoint[], title = "Reward–KL frontier"): string {
   const methods = [...new Set(points.map((p) => p.method))];
+  const star = points.filter((p) => p.method === OPTIMUM_METHOD).map((p) => p.kl);
+  const cap = star.length ? 2 * Math.max(...star) : Number.POSITIVE_INFINITY;
   return linePlot({
     title,
     xLabel: "KL(π ‖ π_ref) (nats, estimated on samples)",
     yLabel: "mean AFINN reward",
     series: methods.map((m) => {
-      const ps = points.filter((p) => p.method === m).sort((a, b) => a.kl - b.kl);
+      const all = points.filter((p) => p.method === m).sort((a, b) => a.kl - b.kl);
+      const ps = all.filter((p) => p.kl <= cap);
+      const off = all.filter((p) => p.kl > cap);
       const optimum = m === OPTIMUM_METHOD;
       return {
-        name: m,
+        name: off.length
+          ? `${m} (off the plot: ${off.map((p) => `${p.setting} at KL ${p.kl.toFixed(1)}`).join(", ")})`
+          : m,
         x: ps.map((p) => p.kl),
         y: ps.map((p) => p.reward),
         markers: !optimum,
