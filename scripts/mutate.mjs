@@ -49,6 +49,7 @@ export const AREAS = {
       "src/models/diffusion/guidance.ts",
     ],
     tests: [
+      "test/diffusion/q-sample-batch.test.ts",
       "test/diffusion/sampler-steps.test.ts",
       "test/diffusion/schedule.test.ts",
       "test/diffusion/samplers.test.ts",
