@@ -18,8 +18,11 @@
  * each child process's own maximum, `peak_rss_mib`), and then (`"comparison": "fastest"`) each side at its
  * fastest thread count. --stream off: DPO steps without streaming jit. --warmup 3: untimed steps before the timed ones (JIT tier-up).
  * The anchor runs when Debian's python3-torch imports
- * (PREFOPT_TORCH_ANCHOR overrides the script's path). One-thread settings run with
+ * (PREFOPT_TORCH_ANCHOR overrides the script's path, PREFOPT_TORCH_PYTHON the python). One-thread settings run with
  * PREFOPT_INLINE=1: kernels on the calling thread instead of one worker.
+ * --device webgpu: prefopt's steps run on WebGPU (src/engine/webgpu.ts; --threads defaults to 1, the
+ * CPU backend idles), and the DPO anchor runs with `--device cuda` when that torch sees a CUDA GPU
+ * (the ratio row names both devices); scripts/gpu-check.sh is the prepared run for a GPU machine.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -45,6 +48,7 @@ const shape = {
   beta: Number(flag("beta", "0.1")),
 };
 const WARMUP = Number(flag("warmup", "3"));
+const DEVICE = flag("device", "cpu");
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = resolve(dirname(SELF), "..");
 const ALL = ["dpo", "reward", "diffusion-dpo", "sample-lm", "sample-diffusion"];
@@ -58,14 +62,26 @@ const round = (x: number, d = 3) => Number(x.toFixed(d));
 async function child(name: string): Promise<void> {
   // the profiler's timed Worker must be in place before the engine loads
   if (name.startsWith("profile")) await import("./profiler.js");
-  const { initEngine } = await import("../src/engine/init.js");
-  const info = await initEngine();
+  const { initEngine, parseDevice, webgpuErrors } = await import("../src/engine/init.js");
+  const info = await initEngine({ device: parseDevice(DEVICE) });
   const run = CHILDREN[name];
   if (!run) throw new Error(`unknown benchmark ${name}`);
   const r = await run(info.threads);
+  // a WebGPU error leaves every later command buffer invalid: the figures would be stale
+  const errors = webgpuErrors();
+  if (errors.length > 0)
+    throw new Error(`${name}: WebGPU reported ${errors.length} error(s), first: ${errors[0]}`);
   // the process's peak resident set (engine heap + Node + compiled kernels), comparable to the anchor's
   const peakRss = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ ...r, threads: info.threads, peak_rss_mib: round(peakRss, 1) }));
+  console.log(
+    JSON.stringify({
+      ...r,
+      device: info.device,
+      threads: info.threads,
+      peak_rss_mib: round(peakRss, 1),
+      ...(info.gpu ? { max_buffer_mib: round(info.gpu.limits.maxBufferSize / 2 ** 20, 0) } : {}),
+    }),
+  );
 }
 
 /**
@@ -494,6 +510,9 @@ function runChild(name: string, threads: number): Row {
 
 const TORCH =
   process.env.PREFOPT_TORCH_ANCHOR ?? join(ROOT, "..", "shared", "bench", "torch_dpo_step.py");
+const PYTHON = process.env.PREFOPT_TORCH_PYTHON ?? "/usr/bin/python3";
+/** The anchor's device: cuda beside prefopt on WebGPU when that torch sees a GPU, else cpu. */
+let torchDevice = "cpu";
 
 /** Debian's python with the OpenBLAS overrides removed (for that command alone). */
 function torchEnv(): NodeJS.ProcessEnv {
@@ -504,9 +523,14 @@ function torchEnv(): NodeJS.ProcessEnv {
 }
 
 function torchAvailable(): boolean {
-  if (!existsSync(TORCH) || !existsSync("/usr/bin/python3")) return false;
-  const r = spawnSync("/usr/bin/python3", ["-c", "import torch"], { env: torchEnv() });
-  return r.status === 0;
+  if (!existsSync(TORCH) || !existsSync(PYTHON)) return false;
+  const r = spawnSync(PYTHON, ["-c", "import torch; print(torch.cuda.is_available())"], {
+    env: torchEnv(),
+    encoding: "utf8",
+  });
+  if (r.status !== 0) return false;
+  torchDevice = DEVICE === "webgpu" && r.stdout.trim() === "True" ? "cuda" : "cpu";
+  return true;
 }
 
 function runTorch(threads: number): Row {
@@ -529,8 +553,8 @@ function runTorch(threads: number): Row {
     "print(json.dumps({'maxrss_kib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))",
   ].join("\n");
   const r = spawnSync(
-    "/usr/bin/python3",
-    ["-c", wrapper, TORCH, ...flags, "--threads", String(threads)],
+    PYTHON,
+    ["-c", wrapper, TORCH, ...flags, "--threads", String(threads), "--device", torchDevice],
     { env: torchEnv(), encoding: "utf8" },
   );
   const lines = r.stdout.trim().split("\n");
@@ -552,7 +576,9 @@ function keepBest(best: Map<string, Row>, key: string, row: Row, metric: string)
 function main(): void {
   const names = args.filter((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"));
   const selected = names.length ? names : ALL;
-  const threads = flag("threads", "1,2").split(",").map(Number);
+  const threads = flag("threads", DEVICE === "webgpu" ? "1" : "1,2")
+    .split(",")
+    .map(Number);
   const repeat = Number(flag("repeat", "3"));
   const metricOf: Record<string, string> = {
     dpo_step: "pairs_per_s",
@@ -600,6 +626,8 @@ function main(): void {
           emit({
             bench: "dpo_step_ratio",
             variant: row.variant,
+            device: row.device,
+            anchor_device: torch.device,
             threads: t,
             ratio: round((row.pairs_per_s as number) / (torch.pairs_per_s as number)),
             // peak resident memory, prefopt ÷ anchor (each process's own maximum)

@@ -9,18 +9,36 @@
  */
 
 import { UserError } from "./errors.js";
-import { defaultDevice, init } from "./jax.js";
+import { defaultDevice, getWebGPUDevice, init } from "./jax.js";
 import { envVar } from "./node-builtins.js";
 import { engineThreads } from "./polyfills.js";
-import { ensureWebGpu } from "./webgpu.js";
+import { type BufferLimits, bufferLimits, ensureWebGpu } from "./webgpu.js";
 
 export type DeviceChoice = "cpu" | "webgpu" | "auto";
 export const DEVICE_CHOICES: readonly DeviceChoice[] = ["cpu", "webgpu", "auto"];
 
 let started: Promise<EngineInfo> | null = null;
+/** Validation and out-of-memory errors the WebGPU device reported outside an error scope. */
+const gpuErrors: string[] = [];
+let listening: unknown = null;
+
+/**
+ * The errors the WebGPU device has reported so far (the engine only logs
+ * them: a failed buffer or pipeline makes every later command buffer invalid,
+ * and the results read back are then stale, not an exception).
+ */
+export function webgpuErrors(): readonly string[] {
+  return gpuErrors;
+}
 let startedWith: DeviceChoice | null = null;
 
-export type EngineInfo = { device: string; devices: string[]; threads: number };
+export type EngineInfo = {
+  device: string;
+  devices: string[];
+  threads: number;
+  /** On WebGPU: the buffer limits the device got, and the adapter's maxima they should equal. */
+  gpu?: { limits: BufferLimits; adapterLimits: BufferLimits };
+};
 
 export type EngineOptions = {
   /** cpu (WebAssembly, the default), webgpu (an error when no adapter answers) or auto. */
@@ -39,12 +57,23 @@ async function start(choice: DeviceChoice): Promise<EngineInfo> {
     return devices.includes("wasm") ? "wasm" : "cpu";
   };
   let device: string;
+  let limits: EngineInfo["gpu"];
   if (choice === "cpu") device = await cpu();
   else {
     const gpu = await ensureWebGpu();
     const ready = gpu.ok && (await init("webgpu")).includes("webgpu");
-    if (ready) device = "webgpu";
-    else if (choice === "auto") device = await cpu();
+    if (ready) {
+      device = "webgpu";
+      const dev = getWebGPUDevice();
+      if (listening !== dev) {
+        listening = dev;
+        dev.addEventListener("uncapturederror", (e) =>
+          gpuErrors.push(String((e as unknown as { error: { message: string } }).error.message)),
+        );
+      }
+      const got = bufferLimits(dev.limits as unknown as Record<string, number>);
+      limits = { limits: got, adapterLimits: gpu.adapterLimits };
+    } else if (choice === "auto") device = await cpu();
     else {
       const tried = gpu.ok ? "the engine could not open a WebGPU device on the adapter" : gpu.tried;
       throw new UserError(`--device webgpu: no WebGPU device; tried ${tried}`);
@@ -52,7 +81,7 @@ async function start(choice: DeviceChoice): Promise<EngineInfo> {
   }
   defaultDevice(device as Parameters<typeof defaultDevice>[0]);
   const devices = await init();
-  return { device, devices, threads: engineThreads() };
+  return { device, devices, threads: engineThreads(), ...(limits ? { gpu: limits } : {}) };
 }
 
 export function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {

@@ -12,18 +12,32 @@
  */
 import { isNode } from "./node-builtins.js";
 
-type Gpu = { requestAdapter(o?: object): Promise<unknown> };
+type Limits = Record<string, number>;
+type Gpu = { requestAdapter(o?: object): Promise<{ limits: Limits } | null> };
 type DawnModule = { create(flags: string[]): Gpu; globals: Record<string, unknown> };
 
 /** The name of the optional package; a variable so that bundlers leave the import alone. */
 const DAWN_PACKAGE = "webgpu";
 
+/** The buffer limits that decide how large a tensor the GPU can hold and bind. */
+export const BUFFER_LIMITS = ["maxBufferSize", "maxStorageBufferBindingSize"] as const;
+export type BufferLimits = Record<(typeof BUFFER_LIMITS)[number], number>;
+
+/** Picks the buffer limits out of a GPUSupportedLimits. */
+export function bufferLimits(limits: Limits): BufferLimits {
+  return Object.fromEntries(BUFFER_LIMITS.map((k) => [k, Number(limits[k])])) as BufferLimits;
+}
+
 /**
  * Makes `navigator.gpu` available and says whether an adapter answers. Returns
- * `{ ok: true }` or `{ ok: false, tried }`, `tried` naming what was attempted
- * and why it failed (one line, for the error message).
+ * `{ ok: true, adapterLimits }` (the adapter's buffer limits: the engine asks
+ * the device for these maxima, not WebGPU's defaults of 256 MiB and 128 MiB)
+ * or `{ ok: false, tried }`, `tried` naming what was attempted and why it
+ * failed (one line, for the error message).
  */
-export async function ensureWebGpu(): Promise<{ ok: true } | { ok: false; tried: string }> {
+export async function ensureWebGpu(): Promise<
+  { ok: true; adapterLimits: BufferLimits } | { ok: false; tried: string }
+> {
   const nav = (globalThis as { navigator?: { gpu?: Gpu } }).navigator;
   let source = "the browser's navigator.gpu";
   if (!nav?.gpu) {
@@ -55,5 +69,5 @@ export async function ensureWebGpu(): Promise<{ ok: true } | { ok: false; tried:
         : "";
     return { ok: false, tried: `${source}: no WebGPU adapter${hint}` };
   }
-  return { ok: true };
+  return { ok: true, adapterLimits: bufferLimits(adapter.limits) };
 }
