@@ -10,7 +10,8 @@
  * and logits together (they exist only inside the compiled program, so they
  * are not separable by measurement; `logits_bytes` and `grad_bytes` give
  * their sizes from the shape); the heap's high-water mark, and its free
- * extents after the step (fragmentation).
+ * extents after the step (fragmentation). `kvHeads`/`ff` (no CLI flag; for calibration
+ * scripts) switch to a LLaMA-family shape with grouped key/value heads and SwiGLU width `ff`.
  */
 import type { numpy as np } from "../src/engine/jax.js";
 
@@ -26,6 +27,9 @@ export type MemoryShape = {
   loraRank: number;
   stream: boolean;
   steps: number;
+  /** LLaMA-family instead of GPT-2: key/value heads and SwiGLU width (0: GPT-2) */
+  kvHeads?: number;
+  ff?: number;
 };
 
 export async function memoryChild(shape: MemoryShape): Promise<Record<string, unknown>> {
@@ -33,7 +37,7 @@ export async function memoryChild(shape: MemoryShape): Promise<Record<string, un
   const { heapStats, setJitStreaming } = await import("../src/engine/memory-stats.js");
   const { makeKey, HostRng } = await import("../src/engine/random.js");
   const { refTree } = await import("../src/engine/pytree.js");
-  const { gpt2Config } = await import("../src/models/lm/config.js");
+  const { gpt2Config, llamaConfig } = await import("../src/models/lm/config.js");
   const { initParams } = await import("../src/models/lm/params.js");
   const { packPairs } = await import("../src/models/lm/pair-pack.js");
   const { completionLogProbs, packedArrays } = await import("../src/models/lm/pair-logprobs.js");
@@ -46,7 +50,8 @@ export async function memoryChild(shape: MemoryShape): Promise<Record<string, un
   const live = () => heapStats()?.liveBytes ?? 0;
   const bytesOf = (t: unknown) =>
     (tree.leaves(t as never) as np.Array[]).reduce((s, x) => s + x.size * 4, 0);
-  const c = gpt2Config({
+  const c = (shape.kvHeads ? llamaConfig : gpt2Config)({
+    ...(shape.kvHeads ? { nKvHead: shape.kvHeads, dFF: shape.ff, tieWordEmbeddings: true } : {}),
     vocabSize: shape.vocab,
     dModel: shape.dim,
     nHead: shape.heads,

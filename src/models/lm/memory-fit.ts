@@ -12,7 +12,7 @@
  * gradients and the new parameters. The transient is modelled per layer as
  * `ACT_PER_D · d + ACT_PER_FF · d_ff + ATTN_COPIES · heads · S²/positions` floats per position,
  * plus `LOGIT_COPIES` copies of the scored logits and `GRAD_COPIES` copies of
- * the trained weights (under LoRA, `MERGED_COPIES` of the adapted ones). The
+ * the model's weights (the gradient, or under LoRA the step's own weights). The
  * coefficients come from `npm run bench -- memory` (streamed jit, the
  * training path): the step's transient fitted on tiny GPT-2 shapes (2–4
  * layers, width 64–128, 4–8 heads, vocab 512–2048, rows of 96–192 positions,
@@ -20,6 +20,12 @@
  * 4 pairs × 192 positions: full fine-tuning's transient measured 2330.8 MiB
  * (model 2326.7), total 3.84 GiB with the fragmentation allowance against a
  * measured high-water mark of 3.81 GiB; LoRA-8's 2268.7 MiB (model 2331.7).
+ * Tiny LLaMA shapes (2–4 layers, width 64, 2 of 4 key/value heads, SwiGLU 256–512) measure
+ * about 12·d + 7·d_ff floats per position per layer, under the 18·d + 8·d_ff used here.
+ * Under LoRA the step holds a copy of the whole model's weights, not only of the adapted ones:
+ * with the copy counted as adapted weights only, the Qwen2.5-0.5B shape (494M; LoRA-8 on q,v,
+ * one pair of ~104 positions) was estimated at ~2.8 GiB and hit the 4 GiB limit in its first
+ * step (4.26 GB live); counted as the whole model (as here) it is refused up front.
  */
 
 import { UserError } from "../../engine/errors.js";
@@ -40,10 +46,13 @@ const ACT_PER_FF = 8;
 const ATTN_COPIES = 2;
 /** Copies of the scored [positions × vocab] logits (logits, log-softmax, its gradient). */
 const LOGIT_COPIES = 3;
-/** Copies of the trained weights inside a full fine-tuning step (gradient; new parameters mostly reuse it). */
+/**
+ * Copies of the whole model's weights inside a step: under full fine-tuning the gradient (new
+ * parameters mostly reuse it); under LoRA the step's policy weights (the frozen base passed
+ * through the merge), measured alike: GPT-2 small LoRA-8 and full transients are 2269 and
+ * 2331 MiB, tiny shapes' within 0.6 MiB of each other.
+ */
 const GRAD_COPIES = 1.1;
-/** Under LoRA: copies of the adapted weights inside a step (the merged weights and their gradient). */
-const MERGED_COPIES = 1.6;
 /** Heap the allocator loses to fragmentation above the live peak (measured 4 %). */
 const FRAGMENTATION = 1.05;
 
@@ -109,9 +118,7 @@ export function estimateDpoHeap(c: LMConfig, m: ModelNumbers, s: StepShape): Hea
     ATTN_COPIES * c.nHead * s.rows * s.rowLength ** 2;
   const activations = c.nLayer * perLayer * f;
   const logits = LOGIT_COPIES * s.rows * s.scored * c.vocabSize * f;
-  const gradients =
-    (lora ? MERGED_COPIES * m.loraTargets + GRAD_COPIES * m.trainable : GRAD_COPIES * m.trainable) *
-    f;
+  const gradients = GRAD_COPIES * (m.weights + (lora ? m.trainable : 0)) * f;
   // ids, positions, the attention bias [rows, S, S] and the score selector [rows, C, S]
   const inputs = (2 * P + s.rows * s.rowLength ** 2 + s.rows * s.scored * s.rowLength) * f;
   const live =
