@@ -148,10 +148,10 @@ export function describeEstimate(e: HeapEstimate): string {
     ["accumulated gradient", e.accumulated],
     ["activations", e.activations],
     ["logits", e.logits],
-    ["gradients", e.gradients],
+    [e.trainable > 0 ? "the step's copy of the weights" : "gradients", e.gradients],
   ];
   return parts
-    .filter(([, b]) => b > 0)
+    .filter(([, b]) => b >= 0.005 * e.total)
     .map(([k, b]) => `${k} ${gib(b)}`)
     .join(", ");
 }
