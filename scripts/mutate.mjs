@@ -31,7 +31,11 @@ export const AREAS = {
   },
   family: {
     mutate: ["src/objectives/{kto,orpo,simpo,listwise-dpo}.ts"],
-    tests: ["test/objectives-closed-forms.test.ts", "test/preference-family.test.ts"],
+    tests: [
+      "test/objectives-family-guards.test.ts",
+      "test/objectives-closed-forms.test.ts",
+      "test/preference-family.test.ts",
+    ],
   },
   optimizer: {
     mutate: ["src/train/optimizer.ts", "src/train/schedules.ts"],
