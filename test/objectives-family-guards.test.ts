@@ -5,7 +5,7 @@ import { before, describe, it } from "node:test";
 import { ktoLoss } from "../src/objectives/kto.js";
 import { listwiseDpoLoss } from "../src/objectives/listwise-dpo.js";
 import { orpoLoss } from "../src/objectives/orpo.js";
-import { arr, scalar, setup } from "./helpers.js";
+import { arr, read, scalar, setup } from "./helpers.js";
 
 describe("DPO family guards", () => {
   before(setup);
@@ -40,6 +40,24 @@ describe("DPO family guards", () => {
     assert.throws(() => run(-0.1), RangeError);
     // λ = 0: the loss is −mean ℓ_w = (1 + 1)/2
     assert.ok(Math.abs(scalar(run(0).loss) - 1) < 1e-6);
+  });
+
+  it("ORPO caps ℓ at −1e-6: a certain answer (log π = 0) has the finite log odds of P = e^(−1e-6)", () => {
+    const out = orpoLoss(
+      {
+        policyChosenLogps: arr([0]),
+        policyRejectedLogps: arr([-2]),
+        chosenLengths: arr([1]),
+        rejectedLengths: arr([1]),
+      },
+      { lambda: 0.5 },
+    );
+    // log OR = (ℓ_w − ℓ_l) − (log(1 − e^ℓ_w) − log(1 − e^ℓ_l)) with ℓ_w = −1e-6
+    const w = -1e-6;
+    const want = w + 2 - (Math.log(-Math.expm1(w)) - Math.log(-Math.expm1(-2)));
+    const got = read(out.logOdds)[0];
+    assert.ok(Math.abs(got - want) < 1e-4 * Math.abs(want), `log OR ${got} vs ${want}`);
+    out.loss.dispose();
   });
 
   it("listwise DPO refuses log-probs that are not [N, K ≥ 2]", () => {
