@@ -304,7 +304,9 @@ export function registerDiffusionPreference(diffusion: Command): void {
         });
         mkdirSync(o.out, { recursive: true });
         const sheet = writeImagePairs(file, r.pairs, model.config.imageSize);
-        pairs = r.pairs;
+        // train on the pairs as written (8-bit PNGs), as a re-run that reuses the file does:
+        // an interrupted run then resumes on the same data it started on
+        pairs = readImagePairs(file, { size: model.config.imageSize }).pairs;
         console.log(
           `${pairs.length} AI-feedback pairs from ${prompts.length} prompts (${r.ties} ties dropped), judge ${judge.name}, in ${formatDuration((performance.now() - t0) / 1000)}; wrote ${file} and ${sheet}`,
         );
