@@ -33,6 +33,7 @@ export const AREAS = {
     mutate: ["src/objectives/{kto,orpo,simpo,listwise-dpo}.ts"],
     tests: [
       "test/objectives-family-guards.test.ts",
+      "test/objectives-simpo-types.test.ts",
       "test/objectives-closed-forms.test.ts",
       "test/preference-family.test.ts",
     ],
