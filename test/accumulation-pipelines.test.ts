@@ -60,6 +60,18 @@ const losses = (out: string) =>
     .filter((m) => m.loss !== undefined && m.eval_loss === undefined)
     .map((m) => Number(m.loss));
 
+/** Two 2-step runs from `model` logged the same losses and made the same update. */
+function assertSameRun(one: string, acc: string): void {
+  const [a, b] = [losses(one), losses(acc)];
+  assert.equal(a.length, 2);
+  for (let i = 0; i < 2; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `loss ${a[i]} vs ${b[i]}`);
+  // the same update, to float32 rounding (amplified where AdamW divides by a tiny √v)
+  const moved = weightGap(model, one);
+  const gap = weightGap(one, acc);
+  assert.ok(moved > 1e-3);
+  assert.ok(gap < 2e-3 * moved, `weights differ by ${gap}, moved by ${moved}`);
+}
+
 describe("gradient accumulation in the pipelines", () => {
   it("sft: 2 micro-batches of 3 = one batch of 6 (token-weighted: rows differ in length)", async () => {
     const common = {
@@ -77,14 +89,7 @@ describe("gradient accumulation in the pipelines", () => {
     const acc = join(dir, "sft-acc");
     await runSft({ ...common, out: one, batchSize: 6 });
     await runSft({ ...common, out: acc, batchSize: 3, gradientAccumulationSteps: 2 });
-    const [a, b] = [losses(one), losses(acc)];
-    assert.equal(a.length, 2);
-    for (let i = 0; i < 2; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `loss ${a[i]} vs ${b[i]}`);
-    // the same update, to float32 rounding (amplified where AdamW divides by a tiny √v)
-    const moved = weightGap(model, one);
-    const gap = weightGap(one, acc);
-    assert.ok(moved > 1e-3);
-    assert.ok(gap < 2e-3 * moved, `weights differ by ${gap}, moved by ${moved}`);
+    assertSameRun(one, acc);
   });
 
   it("reward: 2 micro-batches of 2 pairs = one batch of 4", async () => {
@@ -113,12 +118,6 @@ describe("gradient accumulation in the pipelines", () => {
     const acc = join(dir, "rm-acc");
     await runReward({ ...common, out: one, batchSize: 4 });
     await runReward({ ...common, out: acc, batchSize: 2, gradientAccumulationSteps: 2 });
-    const [a, b] = [losses(one), losses(acc)];
-    assert.equal(a.length, 2);
-    for (let i = 0; i < 2; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `loss ${a[i]} vs ${b[i]}`);
-    const moved = weightGap(model, one);
-    const gap = weightGap(one, acc);
-    assert.ok(moved > 1e-3);
-    assert.ok(gap < 2e-3 * moved, `weights differ by ${gap}, moved by ${moved}`);
+    assertSameRun(one, acc);
   });
 });

@@ -6,7 +6,6 @@
  * high-water mark is what the process keeps; it must stay under 4 GiB.
  */
 import * as engine from "./jax.js";
-import { blockUntilReady } from "./jax.js";
 
 export type HeapStats = {
   /** bytes in live buffers now */
@@ -60,7 +59,7 @@ export async function withJitStreaming<T>(fn: () => Promise<T>, settle?: unknown
   const prev = setJitStreaming(true);
   try {
     const out = await fn();
-    if (settle !== undefined) await blockUntilReady(settle as never);
+    if (settle !== undefined) await engine.blockUntilReady(settle as never);
     return out;
   } finally {
     setJitStreaming(prev);

@@ -47,7 +47,11 @@ import {
 import { packPairs } from "../models/lm/pair-pack.js";
 import type { LMParams } from "../models/lm/params.js";
 import type { PreferenceLossType } from "../objectives/preference-loss.js";
-import { makeAccumulatedStep, splitMicroBatches } from "../train/gradient-accumulation.js";
+import {
+  accumulationSteps,
+  makeAccumulatedStep,
+  splitMicroBatches,
+} from "../train/gradient-accumulation.js";
 import type { AdamState } from "../train/optimizer.js";
 import {
   cachedRefLogps,
@@ -248,9 +252,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   if (train.length < 1) throw new UserError(`${dataPath}: no training pairs`);
   const pad = lm.tokenizer.padTokenId ?? 0;
   // B rankings (pairs unless listwise) per step: B·group packed pairs, in `accum` micro-batches of ≤ micro
-  const accum = o.gradientAccumulationSteps ?? 1;
-  if (!(Number.isInteger(accum) && accum >= 1))
-    throw new UserError(`--gradient-accumulation-steps: expected a positive integer, got ${accum}`);
+  const accum = accumulationSteps(o.gradientAccumulationSteps);
   const micro = Math.min(o.batchSize, train.length / group);
   const B = Math.min(o.batchSize * accum, train.length / group);
   // before any heavy work: will the step fit the engine heap? (one line and exit 2 if not)

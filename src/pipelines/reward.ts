@@ -33,7 +33,11 @@ import {
   rewardScores,
 } from "../models/lm/reward-model.js";
 import { bradleyTerryLoss } from "../objectives/bradley-terry.js";
-import { makeAccumulatedStep, splitMicroBatches } from "../train/gradient-accumulation.js";
+import {
+  accumulationSteps,
+  makeAccumulatedStep,
+  splitMicroBatches,
+} from "../train/gradient-accumulation.js";
 import type { AdamState } from "../train/optimizer.js";
 import {
   epochSteps,
@@ -181,9 +185,7 @@ export async function runReward(opts: RewardOptions): Promise<RewardResult> {
   const evalEx = split.eval;
   if (train.length === 0) throw new UserError(`${dataPath}: no training pairs`);
   // B pairs per update, in `accum` micro-batches (TRL's gradient_accumulation_steps)
-  const accum = o.gradientAccumulationSteps ?? 1;
-  if (!(Number.isInteger(accum) && accum >= 1))
-    throw new UserError(`--gradient-accumulation-steps: expected a positive integer, got ${accum}`);
+  const accum = accumulationSteps(o.gradientAccumulationSteps);
   const B = Math.min(o.batchSize * accum, train.length);
   const { perEpoch, total } = epochSteps(train.length, B, o);
   const opt = linearAdamw(o, total);

@@ -15,9 +15,13 @@ import { disposeTree, refTree } from "../engine/pytree.js";
 import { HostRng } from "../engine/random.js";
 import { CausalLM } from "../models/lm/causal-lm.js";
 import type { LMConfig } from "../models/lm/config.js";
-import { collatePromptCompletion, maskedNLL } from "../models/lm/logprobs.js";
+import { type Collated, collatePromptCompletion, maskedNLL } from "../models/lm/logprobs.js";
 import type { LMParams } from "../models/lm/params.js";
-import { makeAccumulatedStep, splitMicroBatches } from "../train/gradient-accumulation.js";
+import {
+  accumulationSteps,
+  makeAccumulatedStep,
+  splitMicroBatches,
+} from "../train/gradient-accumulation.js";
 import { type AdamState, adamw, decayMatrices } from "../train/optimizer.js";
 import {
   loopOptions,
@@ -92,9 +96,7 @@ export async function runSft(opts: SftOptions): Promise<SftResult> {
   const evalRows = shuffled.slice(0, Math.min(nEval, 64));
   const trainRows = shuffled.slice(nEval);
   // B rows per update, in `accum` micro-batches (TRL's gradient_accumulation_steps)
-  const accum = o.gradientAccumulationSteps ?? 1;
-  if (!(Number.isInteger(accum) && accum >= 1))
-    throw new UserError(`--gradient-accumulation-steps: expected a positive integer, got ${accum}`);
+  const accum = accumulationSteps(o.gradientAccumulationSteps);
   const B = Math.min(o.batchSize * accum, trainRows.length);
   const T = Math.min(
     maxLength,
@@ -129,19 +131,18 @@ export async function runSft(opts: SftOptions): Promise<SftResult> {
     opt,
   );
   /** Completion tokens the loss scores: the mask at positions 1..T−1, as maskedNLL reads it. */
-  const scoredTokens = (batch: Row[]) => {
-    const b = collatePromptCompletion(batch, pad, { maxLength, padTo: T });
+  const scoredTokens = (b: Collated) => {
     let n = 0;
     for (let i = 0; i < b.completionMask.length; i++) if (i % b.T > 0) n += b.completionMask[i];
     return n;
   };
-  const batchArrays = (batch: Row[]) => {
-    const b = collatePromptCompletion(batch, pad, { maxLength, padTo: T });
-    return [
+  const collate = (batch: Row[]) => collatePromptCompletion(batch, pad, { maxLength, padTo: T });
+  const collatedArrays = (b: Collated) =>
+    [
       np.array(b.ids, { shape: [b.B, b.T], dtype: np.int32 }),
       np.array(b.completionMask, { shape: [b.B, b.T], dtype: np.float32 }),
     ] as const;
-  };
+  const batchArrays = (batch: Row[]) => collatedArrays(collate(batch));
   const orderOf = (epoch: number) =>
     new HostRng(o.seed * 1_000_003 + epoch + 1).shuffle(
       Array.from({ length: trainRows.length }, (_, i) => i),
@@ -170,15 +171,16 @@ export async function runSft(opts: SftOptions): Promise<SftResult> {
       }
       const lr = opt.learningRate(i);
       if (accum > 1) {
-        const parts = splitMicroBatches(batch, accum);
-        const total = parts.reduce((a, m) => a + scoredTokens(m), 0);
+        const parts = splitMicroBatches(batch, accum).map(collate);
+        const scored = parts.map(scoredTokens);
+        const total = scored.reduce((a, n) => a + n, 0);
         const r = accStep(
           s.params,
           () => ({}),
           s.opt,
-          parts.map((m) => ({
-            args: batchArrays(m) as unknown as [np.Array, np.Array],
-            weight: scoredTokens(m) / Math.max(1, total),
+          parts.map((m, k) => ({
+            args: collatedArrays(m) as unknown as [np.Array, np.Array],
+            weight: scored[k] / Math.max(1, total),
           })),
           np.array(lr, { dtype: np.float32 }),
         );

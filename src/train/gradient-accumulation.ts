@@ -9,6 +9,7 @@
  * rounding, to the update from the whole batch at once. Only the running sum
  * of gradients (the size of the trained parameters) outlives a micro-batch.
  */
+import { UserError } from "../engine/errors.js";
 import { type JsTree, jit, numpy as np, tree, valueAndGrad } from "../engine/jax.js";
 import { refTree } from "../engine/pytree.js";
 import type { AdamState, Adamw } from "./optimizer.js";
@@ -107,6 +108,14 @@ export function makeAccumulatedStep<P, F, A extends unknown[]>(
     apply.dispose();
   };
   return step;
+}
+
+/** `--gradient-accumulation-steps` as given (absent: 1); a UserError unless a positive integer. */
+export function accumulationSteps(k: number | undefined): number {
+  const accum = k ?? 1;
+  if (!(Number.isInteger(accum) && accum >= 1))
+    throw new UserError(`--gradient-accumulation-steps: expected a positive integer, got ${accum}`);
+  return accum;
 }
 
 /** Splits `items` into `k` consecutive micro-batches as even as possible (sizes differ by ≤ 1), none empty. */

@@ -17,11 +17,13 @@ import {
 import { makeSchedule } from "../../src/models/diffusion/schedule.js";
 import { tokenize } from "../../src/models/diffusion/tokenizer.js";
 import {
+  type DiffusionDpoBatch,
+  type DiffusionDpoStepFn,
   diffusionDpoBatchFromHost,
   makeDiffusionDpoStep,
   makeDiffusionSftStep,
 } from "../../src/pipelines/diffusion-dpo-step.js";
-import { adamw } from "../../src/train/optimizer.js";
+import { type Adamw, adamw } from "../../src/train/optimizer.js";
 import { setup } from "../helpers.js";
 
 const S = 28;
@@ -56,6 +58,24 @@ function fixedBatch(m: DiffusionModel, n: number) {
   return () => diffusionDpoBatchFromHost(schedule, w, l, tok, n, S, new HostRng(21));
 }
 
+/** One step from the model's own UNet (policy = reference) at lr 1e-3 on the fixed batch. */
+function stepOnce(
+  step: DiffusionDpoStepFn,
+  m: DiffusionModel,
+  opt: Adamw,
+  batch: () => DiffusionDpoBatch,
+) {
+  const unet = refTree(m.params.unet);
+  return step(
+    unet,
+    opt.init(refTree(unet)),
+    refTree(m.params.unet),
+    refTree(m.params.text),
+    batch(),
+    np.array(1e-3, { dtype: np.float32 }),
+  );
+}
+
 async function num(a: np.Array): Promise<number> {
   return Number((await a.data())[0]);
 }
@@ -79,15 +99,7 @@ describe("Diffusion-DPO with an SFT term on the winners", () => {
     const opt = adamw({ learningRate: 1e-3, weightDecay: 0 });
     const gamma = 40;
     const step = makeDiffusionDpoStep(m.config, opt, { beta: 2500, sftWeight: gamma });
-    const unet = refTree(m.params.unet);
-    const r = step(
-      unet,
-      opt.init(refTree(unet)),
-      refTree(m.params.unet),
-      refTree(m.params.text),
-      batch(),
-      np.array(1e-3, { dtype: np.float32 }),
-    );
+    const r = stepOnce(step, m, opt, batch);
     const loss = await num(r.loss);
     const dpo = await num(r.aux.dpo_loss);
     const mseW = await num(r.aux.mse_w);
@@ -113,15 +125,7 @@ describe("Diffusion-DPO with an SFT term on the winners", () => {
         kind === "sft"
           ? makeDiffusionSftStep(m.config, opt)
           : makeDiffusionDpoStep(m.config, opt, { beta: 1e-9, sftWeight: 1 });
-      const unet = refTree(m.params.unet);
-      const r = step(
-        unet,
-        opt.init(refTree(unet)),
-        refTree(m.params.unet),
-        refTree(m.params.text),
-        batch(),
-        np.array(1e-3, { dtype: np.float32 }),
-      );
+      const r = stepOnce(step, m, opt, batch);
       const leaves = await hostLeaves(r.unet);
       r.loss.dispose();
       r.gradNorm.dispose();
