@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadDiffusion } from "../../src/models/diffusion/model.js";
 import { runDiffusionTrain } from "../../src/pipelines/diffusion-train.js";
-import { setup } from "../helpers.js";
+import { metricsWithoutTime, setup } from "../helpers.js";
 
 const tiny = {
   steps: 12,
@@ -21,17 +21,6 @@ const tiny = {
   quiet: true,
   config: { unet: { channels: [8, 16] as [number, number], condDim: 16, groups: 4 } },
 };
-
-/** metrics.jsonl without the wall-clock field. */
-function metrics(dir: string): unknown[] {
-  return readFileSync(join(dir, "metrics.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => {
-      const { time: _t, ...rest } = JSON.parse(l);
-      return rest;
-    });
-}
 
 let tmp = "";
 before(async () => {
@@ -45,7 +34,7 @@ describe("diffusion training", () => {
     const full = join(tmp, "full");
     const r = await runDiffusionTrain({ ...tiny, out: full });
     assert.equal(r.status, "completed");
-    const m = metrics(full) as { step: number; loss: number }[];
+    const m = metricsWithoutTime(full) as { step: number; loss: number }[];
     assert.equal(m[m.length - 1].step, 12);
     assert.ok(m.every((x) => Number.isFinite(x.loss)));
     const model = loadDiffusion(full);
@@ -59,7 +48,7 @@ describe("diffusion training", () => {
     assert.ok(!existsSync(join(split, "model.safetensors")), "no final model from a stopped run");
     const second = await runDiffusionTrain({ ...tiny, out: split });
     assert.equal(second.status, "completed");
-    assert.deepEqual(metrics(split), m);
+    assert.deepEqual(metricsWithoutTime(split), m);
     assert.ok(
       readFileSync(join(split, "model.safetensors")).equals(
         readFileSync(join(full, "model.safetensors")),
