@@ -15,7 +15,8 @@
  * gain over the SFT model ÷ π*'s gain at the same KL, with a 95% interval
  * paired by prompt. The default preset adds SimPO, ORPO, KTO and listwise DPO
  * on the same samples, iterative DPO on pairs of its own, and online DPO
- * (rounds of the policy's own pairs, π_ref fixed; each round a point). Each sub-run keeps its
+ * (rounds of the policy's own pairs, π_ref fixed; each round a point), and online DPO with a KL
+ * target (the policy closest to it by a probe measurement). Each sub-run keeps its
  * directory under `out`, so an interrupted experiment resumes where it stopped.
  * An experiment composes pipelines, evaluation and report (DESIGN §3 layer 9).
  */
@@ -64,8 +65,12 @@ export type ExperimentPreset = {
   maxNewTokens: number;
   /** reference samples per held-out prompt behind the π* estimate */
   optimumSamples: number;
-  /** DPO-family members trained on the same pairs (listwise: rankings of the same samples), each with its β (ORPO: λ) */
-  family: { type: FamilyLossType; beta: number }[];
+  /**
+   * DPO-family members trained on the same pairs (listwise: rankings of the same samples), each
+   * with its β (ORPO: λ) and, where it differs from dpoLearningRate, its own lr (directory
+   * `<type>-beta-<β>-lr-<lr>`)
+   */
+  family: { type: FamilyLossType; beta: number; lr?: number }[];
   /** iterative DPO: rounds (0: off) and β per round */
   iterativeRounds: number;
   iterativeBeta: number;
@@ -75,6 +80,9 @@ export type ExperimentPreset = {
   onlineBeta: number;
   onlinePrompts: number;
   onlineEpochs: number;
+  /** online DPO with a KL target (0: off): up to `onlineTargetRounds` rounds, the policy measured closest to it */
+  onlineTargetKl: number;
+  onlineTargetRounds: number;
 };
 
 export const EXPERIMENT_PRESETS: Record<"quick" | "default", ExperimentPreset> = {
@@ -102,6 +110,8 @@ export const EXPERIMENT_PRESETS: Record<"quick" | "default", ExperimentPreset> =
     onlineBeta: 1,
     onlinePrompts: 512,
     onlineEpochs: 1,
+    onlineTargetKl: 0,
+    onlineTargetRounds: 4,
   },
   default: {
     prompts: 128,
@@ -120,7 +130,9 @@ export const EXPERIMENT_PRESETS: Record<"quick" | "default", ExperimentPreset> =
     maxNewTokens: 16,
     optimumSamples: 256,
     family: [
-      { type: "simpo", beta: 2 },
+      // SimPO has no reference model to hold it: at dpoLearningRate (2.5e-4, 2 epochs) it ran to
+      // KL 44; at 2e-4 it stopped at KL 0.9 (README, "DPO against the exact optimum")
+      { type: "simpo", beta: 2, lr: 1.5e-4 },
       { type: "orpo", beta: 0.1 },
       { type: "kto", beta: 1 },
       { type: "listwise", beta: 1 },
@@ -132,6 +144,8 @@ export const EXPERIMENT_PRESETS: Record<"quick" | "default", ExperimentPreset> =
     onlineBeta: 1,
     onlinePrompts: 512,
     onlineEpochs: 1,
+    onlineTargetKl: 2,
+    onlineTargetRounds: 4,
   },
 };
 
@@ -267,7 +281,10 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
   // then the rest of the DPO family on the same pairs
   const dpoRuns = [
     ...o.betas.map((beta) => ({ type: "sigmoid" as const, beta, dir: `dpo-beta-${beta}` })),
-    ...o.family.map((f) => ({ ...f, dir: `${f.type}-beta-${f.beta}` })),
+    ...o.family.map((f) => ({
+      ...f,
+      dir: `${f.type}-beta-${f.beta}${f.lr === undefined ? "" : `-lr-${f.lr}`}`,
+    })),
   ];
   for (const f of dpoRuns) {
     const dir = join(out, f.dir);
@@ -283,7 +300,7 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
         beta: f.beta,
         lossType: f.type,
         epochs: o.dpoEpochs,
-        lr: o.dpoLearningRate,
+        lr: ("lr" in f ? f.lr : undefined) ?? o.dpoLearningRate,
         seed,
         quiet,
         log: () => {},
@@ -296,7 +313,8 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
       kto: "KTO",
       listwise: "Listwise DPO",
     }[f.type];
-    await evalDir(name, `${f.type === "orpo" ? "λ" : "β"}=${f.beta}`, dir, secs);
+    const lr = "lr" in f && f.lr !== undefined ? `, lr ${f.lr}` : "";
+    await evalDir(name, `${f.type === "orpo" ? "λ" : "β"}=${f.beta}${lr}`, dir, secs);
   }
   // 3b. iterative DPO on pairs of its own
   if (o.iterativeRounds > 0) {
@@ -358,6 +376,46 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
         round(k),
         (secs * k) / o.onlineRounds,
       );
+  }
+
+  // 3d. online DPO with a KL target: its own rounds (as 3c's, measured on probe openings), the
+  // policy measured closest to the target (src/pipelines/kl-target.ts)
+  if (o.onlineTargetKl > 0) {
+    const dir = join(out, `online-dpo-beta-${o.onlineBeta}-kl-${o.onlineTargetKl}`);
+    const kept = join(dir, "kl-target");
+    const secs = await subRun(
+      dir,
+      "online_dpo.json",
+      () =>
+        runIterativeDpo({
+          model: modelDir,
+          out: dir,
+          rounds: o.onlineTargetRounds,
+          fixedReference: true,
+          targetKl: o.onlineTargetKl,
+          beta: o.onlineBeta,
+          numPrompts: o.onlinePrompts,
+          samplesPerPrompt: o.samplesPerPrompt,
+          maxNewTokens: o.maxNewTokens,
+          epochs: o.onlineEpochs,
+          lr: o.onlineLearningRate,
+          seed,
+          quiet,
+          log: () => {},
+        }),
+      { done: join(kept, "model.safetensors"), record: true },
+    );
+    const record = JSON.parse(readFileSync(join(dir, "kl_target.json"), "utf8")) as {
+      measurements: { round: number; step: number }[];
+      chosen: number;
+    };
+    const m = record.measurements[record.chosen];
+    await evalDir(
+      "Online DPO, KL target",
+      `KL ${o.onlineTargetKl}: round ${m.round} step ${m.step}`,
+      kept,
+      secs,
+    );
   }
 
   // 4. preferred-FT: SFT on the chosen completions

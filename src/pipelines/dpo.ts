@@ -32,6 +32,7 @@ import { HostRng, makeKey } from "../engine/random.js";
 import { defaultModelDir } from "../models/default-model.js";
 import { CausalLM } from "../models/lm/causal-lm.js";
 import {
+  adaptLora,
   defaultLoraTargets,
   initLora,
   type LoraConfig,
@@ -111,6 +112,16 @@ export type DpoOptions = TrainRunOptions & {
   maxNewTokens?: number;
   /** LoRA adapters instead of full fine-tuning (rank 0: off); merged into the saved model */
   lora?: { rank: number; alpha?: number; targets?: string[] };
+  /**
+   * Called at every evaluation (each `evalEvery` steps and at the end) with the policy's full
+   * weights, borrowed for the call; its metrics are logged beside the held-out pairs' (KL-target
+   * online DPO measures KL(π‖π_ref) here, src/pipelines/kl-target.ts).
+   */
+  onEvaluate?: (
+    policy: LMParams,
+    step: number,
+    totalSteps: number,
+  ) => Promise<Record<string, number>>;
 };
 
 export const DPO_DEFAULTS = {
@@ -325,6 +336,9 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   /** The policy's full weights (consumes `t` and `b`). */
   const policyOf = (t: Trainable, b: LMParams | Record<string, never>): LMParams =>
     loraCfg ? mergeLora(b as LMParams, t as LoraParams, loraCfg) : (t as LMParams);
+  /** The same policy inside the compiled objectives: adapters applied unmerged, the base held once. */
+  const tracedPolicyOf = (t: Trainable, b: LMParams | Record<string, never>): LMParams =>
+    loraCfg ? adaptLora(b as LMParams, t as LoraParams, loraCfg) : (t as LMParams);
   const baseArg = (): LMParams | Record<string, never> => (loraCfg ? refTree(base) : {});
   const lossOpts = {
     beta: o.beta,
@@ -337,7 +351,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   };
 
   // one prefix-shared forward over [prompt | chosen | rejected] rows, loss, gradient and AdamW
-  const trainStep = makeDpoStep(c, opt, lossOpts, policyOf);
+  const trainStep = makeDpoStep(c, opt, lossOpts, tracedPolicyOf);
   // the same update from micro-batches (src/train/gradient-accumulation.ts)
   const accStep = makeAccumulatedStep(
     (
@@ -346,7 +360,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
       batch: PackedPairArrays,
       rc: np.Array,
       rr: np.Array,
-    ) => dpoPairObjective(c, policyOf(t, b), batch, rc, rr, lossOpts),
+    ) => dpoPairObjective(c, tracedPolicyOf(t, b), batch, rc, rr, lossOpts),
     opt,
   );
   // the same objective without the gradient, for held-out pairs
@@ -358,7 +372,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
       refC: np.Array,
       refR: np.Array,
     ) => {
-      const [loss, aux] = dpoPairObjective(c, policyOf(t, b), batch, refC, refR, lossOpts);
+      const [loss, aux] = dpoPairObjective(c, tracedPolicyOf(t, b), batch, refC, refR, lossOpts);
       return { loss, ...aux };
     },
   );
@@ -448,8 +462,8 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
         return { ...m, learning_rate: lr, epoch: (step + 1) / perEpoch };
       },
       evaluate:
-        evalPairs.length > 0
-          ? async (s) => {
+        evalPairs.length > 0 || opts.onEvaluate
+          ? async (s, step) => {
               // means over all held-out pairs: batch means weighted by batch size
               const sums: Record<string, number> = {};
               for (let i = 0; i < evalPairs.length; i += micro * group) {
@@ -465,9 +479,16 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
                 for (const [name, a] of Object.entries(out))
                   sums[name] = (sums[name] ?? 0) + (await a.data())[0] * idx.length;
               }
-              return Object.fromEntries(
+              const means = Object.fromEntries(
                 Object.entries(sums).map(([k, v]) => [k, v / evalPairs.length]),
               );
+              if (!opts.onEvaluate) return means;
+              const policy = policyOf(refTree(s.params), baseArg());
+              try {
+                return { ...means, ...(await opts.onEvaluate(policy, step, total)) };
+              } finally {
+                disposeTree(policy);
+              }
             }
           : undefined,
       ...paramsAndOpt<State>(),

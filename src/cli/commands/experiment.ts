@@ -1,7 +1,7 @@
 /** `prefopt experiment sentiment`: the DPO paper's controlled-sentiment experiment on the embedded world. */
 import type { Command } from "commander";
 import { runSentimentExperiment } from "../../experiments/sentiment.js";
-import { parseCount, parseNonNegativeInt } from "../options.js";
+import { parseCount, parseNonNegative, parseNonNegativeInt } from "../options.js";
 
 function parseList(v: string): number[] {
   return v.split(",").map((s) => {
@@ -20,7 +20,7 @@ export function registerExperiment(program: Command): void {
     .description(
       "SFT model → 4 samples per prompt → Bradley–Terry preferences of the AFINN reward → DPO (β sweep), " +
         "RLHF (reward model + RLOO, KL sweep), preferred-FT, best-of-N (and, by default, SimPO, ORPO, KTO, listwise DPO, " +
-        "iterative DPO and 3 rounds of online DPO with π_ref fixed) → the reward–KL frontier (plot + table) beside the exact optimum π* = π_ref·e^{r/β}/Z " +
+        "iterative DPO, 3 rounds of online DPO with π_ref fixed and online DPO with a KL target of 2) → the reward–KL frontier (plot + table) beside the exact optimum π* = π_ref·e^{r/β}/Z " +
         "under the true reward (estimated from reference samples), each method's efficiency (its reward gain " +
         "over the SFT model ÷ π*'s gain at the same KL) and win rates against the SFT model. --quick: a few-minute version.",
     )
@@ -42,6 +42,11 @@ export function registerExperiment(program: Command): void {
       "online DPO rounds of 512 openings × 4 samples each, π_ref fixed (quick 0, default 3; 0: off)",
       parseNonNegativeInt,
     )
+    .option(
+      "--online-target-kl <k>",
+      "online DPO run that keeps the policy measured closest to KL k (prefopt dpo --target-kl; quick 0, default 2; 0: off)",
+      parseNonNegative,
+    )
     .option("--seed <n>", "random seed", parseNonNegativeInt, 0)
     .option("--json", "print the result as one JSON object")
     .action(async (o) => {
@@ -56,6 +61,7 @@ export function registerExperiment(program: Command): void {
         evalPrompts: o.evalPrompts,
         optimumSamples: o.optimumSamples,
         onlineRounds: o.onlineRounds,
+        onlineTargetKl: o.onlineTargetKl,
         seed: o.seed,
       });
       if (o.json) {

@@ -31,13 +31,45 @@ function fmt(m: Record<string, number>): string {
     .join("\n");
 }
 
-/** `--online-rounds n`: runIterativeDpo with π_ref fixed, reported as its last round's run. */
-function onlineDpo(rounds: number, out: string): (o: DpoOptions) => Promise<DpoResult> {
+/**
+ * `--online-rounds n`: runIterativeDpo with π_ref fixed, reported as its last round's run;
+ * with `--target-kl` the kept policy's directory is the model written.
+ */
+function onlineDpo(
+  rounds: number,
+  out: string,
+  kl: { targetKl?: number; klEvery?: number },
+): (o: DpoOptions) => Promise<DpoResult> {
   return async (o) => {
-    const r = await runIterativeDpo({ ...o, out, rounds, fixedReference: true });
+    const r = await runIterativeDpo({ ...o, ...kl, out, rounds, fixedReference: true });
     const last = r.interrupted ?? r.rounds.at(-1)?.result;
+    if (r.klTarget && !r.interrupted) {
+      const t = r.klTarget;
+      const m = t.measurements[t.chosen];
+      console.log(
+        `\nKL target ${t.target}: ${t.reached ? "reached" : "not reached"}; kept round ${m.round} step ${m.step}, ` +
+          `KL ${m.kl.toFixed(2)} on ${t.probe.prompts} probe openings × ${t.probe.samples} (${t.measurements.length} measurements in ${out}/kl_target.json)`,
+      );
+      // a resumed finished run trains nothing: report the kept model alone
+      if (!last) return { ...emptyResult(), out: r.model, seconds: r.seconds };
+      return { ...last, out: r.model };
+    }
     if (!last) throw new Error("online DPO: no round ran");
     return last;
+  };
+}
+
+function emptyResult(): DpoResult {
+  return {
+    status: "completed",
+    out: "",
+    data: "",
+    steps: 0,
+    pairs: { train: 0, eval: 0 },
+    refCacheHit: true,
+    train: {},
+    eval: {},
+    seconds: 0,
   };
 }
 
@@ -150,14 +182,34 @@ export function registerPreference(program: Command): void {
       parseCount,
       1,
     )
+    .option(
+      "--target-kl <k>",
+      "with --online-rounds: measure KL(π‖π_ref) on 64 probe openings × 8 policy samples every --kl-every " +
+        "steps of each round's last quarter (earlier, near the peak learning rate, a round overshoots and " +
+        "comes back) and at its end; stop after the first round that ends at or past k, and write the policy " +
+        "measured closest to k to --out/kl-target (measurements in --out/kl_target.json)",
+      parsePositive,
+    )
+    .option(
+      "--kl-every <n>",
+      "with --target-kl: steps between KL measurements in a round's last quarter",
+      parseCount,
+      25,
+    )
     .action(async (o) => {
       if (o.onlineRounds > 1 && o.data)
         throw new UserError("--online-rounds: the rounds sample their own pairs; drop --data");
+      if (o.targetKl !== undefined && !(o.onlineRounds > 1))
+        throw new UserError(
+          "--target-kl: only online DPO measures its KL; add --online-rounds n (n ≥ 2)",
+        );
       await runTrainingCommand(
         dpo,
         o,
         (f) =>
-          (o.onlineRounds > 1 ? onlineDpo(o.onlineRounds, o.out) : runDpo)({
+          (o.onlineRounds > 1
+            ? onlineDpo(o.onlineRounds, o.out, { targetKl: o.targetKl, klEvery: o.klEvery })
+            : runDpo)({
             ...f,
             model: o.model,
             reference: o.reference,
