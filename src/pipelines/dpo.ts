@@ -32,7 +32,6 @@ import { HostRng, makeKey } from "../engine/random.js";
 import { defaultModelDir } from "../models/default-model.js";
 import { CausalLM } from "../models/lm/causal-lm.js";
 import {
-  adaptLora,
   defaultLoraTargets,
   initLora,
   type LoraConfig,
@@ -336,9 +335,6 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   /** The policy's full weights (consumes `t` and `b`). */
   const policyOf = (t: Trainable, b: LMParams | Record<string, never>): LMParams =>
     loraCfg ? mergeLora(b as LMParams, t as LoraParams, loraCfg) : (t as LMParams);
-  /** The same policy inside the compiled objectives: adapters applied unmerged, the base held once. */
-  const tracedPolicyOf = (t: Trainable, b: LMParams | Record<string, never>): LMParams =>
-    loraCfg ? adaptLora(b as LMParams, t as LoraParams, loraCfg) : (t as LMParams);
   const baseArg = (): LMParams | Record<string, never> => (loraCfg ? refTree(base) : {});
   const lossOpts = {
     beta: o.beta,
@@ -351,7 +347,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   };
 
   // one prefix-shared forward over [prompt | chosen | rejected] rows, loss, gradient and AdamW
-  const trainStep = makeDpoStep(c, opt, lossOpts, tracedPolicyOf);
+  const trainStep = makeDpoStep(c, opt, lossOpts, policyOf);
   // the same update from micro-batches (src/train/gradient-accumulation.ts)
   const accStep = makeAccumulatedStep(
     (
@@ -360,7 +356,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
       batch: PackedPairArrays,
       rc: np.Array,
       rr: np.Array,
-    ) => dpoPairObjective(c, tracedPolicyOf(t, b), batch, rc, rr, lossOpts),
+    ) => dpoPairObjective(c, policyOf(t, b), batch, rc, rr, lossOpts),
     opt,
   );
   // the same objective without the gradient, for held-out pairs
@@ -372,7 +368,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
       refC: np.Array,
       refR: np.Array,
     ) => {
-      const [loss, aux] = dpoPairObjective(c, tracedPolicyOf(t, b), batch, refC, refR, lossOpts);
+      const [loss, aux] = dpoPairObjective(c, policyOf(t, b), batch, refC, refR, lossOpts);
       return { loss, ...aux };
     },
   );
