@@ -174,6 +174,10 @@ describe("sampler steps against the papers' update rules", () => {
     assert.equal(ts[ts.length - 1], 0);
     const one = samplerTimesteps(long, { method: "ddim", steps: 1, startStep: 9 });
     assert.deepEqual(one, [9]);
+    // the share counts timesteps 0…startStep, startStep + 1 of them: 10 · 5/10 = 5 steps
+    const ten = makeSchedule("linear", 10);
+    assert.deepEqual(samplerTimesteps(ten, { steps: 10, startStep: 4 }), [4, 3, 2, 1, 0]);
+    assert.throws(() => samplerTimesteps(long, { method: "dpm" as "ddim" }), /method "dpm"/);
   });
 
   it("onStep reports every step of the loop", async () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { numpy as np, random } from "../../src/engine/jax.js";
+import { heapStats } from "../../src/engine/memory-stats.js";
 import { makeKey } from "../../src/engine/random.js";
 import { generateImages } from "../../src/models/diffusion/generate.js";
 import { encodePrompts, guidedEps } from "../../src/models/diffusion/guidance.js";
@@ -111,6 +112,27 @@ describe("samplers", () => {
       ec.some((v, i) => Math.abs(v - eu[i]) > 1e-4),
       "the prompt changes ε",
     );
+    x.dispose();
+  });
+
+  it("guidedEps's dispose frees the prompt vectors it holds", () => {
+    const model = tinyModel();
+    const x = random.normal(makeKey(4), [2, 28, 28, 1]);
+    const once = () => {
+      const f = guidedEps(
+        model,
+        encodePrompts(model, ["a 3", "a 5"]),
+        encodePrompts(model, ["", ""]),
+        2,
+      );
+      read(f(x.ref, 300));
+      f.dispose();
+    };
+    once(); // compiles and caches the forward
+    const before = heapStats()?.liveBytes;
+    once();
+    assert.ok(before !== undefined, "the CPU backend reports its heap");
+    assert.equal(heapStats()?.liveBytes, before, "nothing outlives dispose()");
     x.dispose();
   });
 

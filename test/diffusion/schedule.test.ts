@@ -27,6 +27,15 @@ describe("diffusion schedule", () => {
     assert.ok(s.alphaBars[999] < 1e-4 && s.alphaBars[999] > 1e-5);
   });
 
+  it("the default schedule is Ho et al.'s: linear over T = 1000", () => {
+    const d = makeSchedule();
+    const linear = makeSchedule("linear", 1000);
+    assert.equal(d.kind, "linear");
+    assert.equal(d.T, 1000);
+    assert.deepEqual(d.betas, linear.betas);
+    assert.deepEqual(makeSchedule(undefined, 10).betas, makeSchedule("linear", 10).betas);
+  });
+
   it("cosine: ᾱ_t = f(t+1)/f(0) with f(u) = cos²((u/T + s)/(1+s)·π/2)", () => {
     const T = 1000;
     const s = makeSchedule("cosine", T);

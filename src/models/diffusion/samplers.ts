@@ -11,6 +11,8 @@
  *
  * Every random draw comes from one key split up front, so a seed fixes the result.
  */
+
+import { UserError } from "../../engine/errors.js";
 import { numpy as np, random } from "../../engine/jax.js";
 import { splitKey } from "../../engine/random.js";
 import { alphaBarAt, type NoiseSchedule, spacedTimesteps } from "./schedule.js";
@@ -36,11 +38,20 @@ export type SamplerOptions = {
 
 /** The descending timesteps a sampler with these options visits. */
 export function samplerTimesteps(s: NoiseSchedule, opts: SamplerOptions = {}): number[] {
-  const method = opts.method ?? "ddim";
+  const method = samplerMethod(opts);
   const from = opts.startStep ?? s.T - 1;
   const k = opts.steps ?? (method === "ddim" ? 50 : s.T);
-  const kk = Math.max(1, Math.round((k * (from + 1)) / s.T));
-  return spacedTimesteps(s.T, opts.startStep === undefined ? k : kk, from);
+  // a start step keeps k's share of the from + 1 timesteps (all of them, k, without one)
+  return spacedTimesteps(s.T, Math.max(1, Math.round((k * (from + 1)) / s.T)), from);
+}
+
+/** The sampler's method, "ddim" unless given; anything else is refused. */
+function samplerMethod(opts: SamplerOptions): "ddim" | "ddpm" {
+  const method = opts.method ?? "ddim";
+  if (method !== "ddim" && method !== "ddpm") {
+    throw new UserError(`sampler method "${method}": expected ddim or ddpm`);
+  }
+  return method;
 }
 
 /**
@@ -54,7 +65,7 @@ export async function sampleLoop(
   key: np.Array,
   opts: SamplerOptions = {},
 ): Promise<np.Array> {
-  const method = opts.method ?? "ddim";
+  const method = samplerMethod(opts);
   const eta = opts.eta ?? 0;
   const clip = opts.clipDenoised ?? true;
   const ts = samplerTimesteps(s, opts);
