@@ -6,7 +6,7 @@
  * round keeps the start model as π_ref.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
@@ -35,6 +35,9 @@ describe("iterative DPO", () => {
       maxNewTokens: 4,
       steps: 1,
       batchSize: 4,
+      // a step large enough that round 1's model is measurably away from the start
+      lr: 1e-2,
+      warmupSteps: 0,
       quiet: true,
       log: (s: string) => lines.push(s),
     };
@@ -68,14 +71,16 @@ describe("iterative DPO", () => {
       JSON.parse(readFileSync(join(dir, "metrics.jsonl"), "utf8").split("\n")[0]);
     assert.ok(Math.abs(first(join(out, "round-2"))["rewards/chosen"]) < 1e-5);
 
-    // online DPO: π_ref stays the start model, so round 2 starts away from its reference
-    const online = await runIterativeDpo({
-      ...o,
-      out: join(root, "online"),
-      fixedReference: true,
-      lr: 1e-2,
-      warmupSteps: 0,
-    });
+    // online DPO: π_ref stays the start model, so round 2 starts away from its reference. Round 1
+    // (reference: the start model either way) and round 2's pairs (sampled from round 1's model)
+    // are the iterative run's, copied in: the online run resumes round 1 and trains round 2 only
+    cpSync(join(out, "round-1"), join(root, "online", "round-1"), { recursive: true });
+    mkdirSync(join(root, "online", "round-2"));
+    copyFileSync(
+      join(out, "round-2", "preferences.jsonl"),
+      join(root, "online", "round-2", "preferences.jsonl"),
+    );
+    const online = await runIterativeDpo({ ...o, out: join(root, "online"), fixedReference: true });
     assert.equal(online.rounds.length, 2);
     const r2 = join(root, "online", "round-2");
     const cfg = JSON.parse(
