@@ -88,6 +88,8 @@ export const AREAS = {
       "test/lm-sampling.test.ts",
       "test/lm-logprobs.test.ts",
       "test/lm-forward.test.ts",
+      "test/lm-forward-edges.test.ts",
+      "test/lm-pair-logprobs.test.ts",
       "test/lm-generate.test.ts",
     ],
   },

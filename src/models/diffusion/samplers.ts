@@ -89,7 +89,8 @@ export async function sampleLoop(
       const ct = (Math.sqrt(alpha) * (1 - abPrev)) / (1 - ab);
       next = x0.mul(c0).add(x.mul(ct));
       const variance = ((1 - abPrev) / (1 - ab)) * beta;
-      if (prev >= 0 && variance > 0)
+      // the last step (prev = −1, ᾱ_prev = 1) has β̃ = 0: no noise
+      if (variance > 0)
         next = next.add(random.normal(keys[i], shape).mul(Math.sqrt(variance)));
       else keys[i].dispose();
     } else {
@@ -107,7 +108,7 @@ export async function sampleLoop(
       next = x0
         .mul(Math.sqrt(abPrev))
         .add(epsHat.mul(Math.sqrt(Math.max(0, 1 - abPrev - sigma * sigma))));
-      if (prev >= 0 && sigma > 0) next = next.add(random.normal(keys[i], shape).mul(sigma));
+      if (sigma > 0) next = next.add(random.normal(keys[i], shape).mul(sigma));
       else keys[i].dispose();
     }
     x = next;

@@ -113,6 +113,5 @@ export function spacedTimesteps(T: number, K: number, from = T - 1): number[] {
   const k = Math.max(1, Math.min(K, from + 1));
   const out: number[] = [];
   for (let i = 0; i < k; i++) out.push(Math.round(from - (i * from) / Math.max(1, k - 1)));
-  if (k === 1) return [from];
   return [...new Set(out)];
 }

@@ -104,9 +104,10 @@ function headWeight(tied: np.Array | undefined, lmHead: { weight: np.Array } | u
   return lmHead ? lmHead.weight : (tied as np.Array);
 }
 
+/** GPT-2's learned position table ends at n_positions (LLaMA's RoPE has no table). */
 function checkIds(c: LMConfig, ids: np.Array, offset: number) {
   const T = ids.shape[1];
-  if (offset + T > c.maxPositions && c.modelType === "gpt2") {
+  if (offset + T > c.maxPositions) {
     throw new UserError(
       `${offset + T} positions exceed the model's context of ${c.maxPositions} (config.json n_positions); lower --max-length`,
     );
