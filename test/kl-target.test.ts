@@ -75,7 +75,7 @@ describe("online DPO with a KL target", () => {
       warmupSteps: 0,
       klEvery: 1,
       klProbePrompts: 2,
-      klProbeSamples: 32,
+      klProbeSamples: 16,
       quiet: true,
       log: () => {},
     };
