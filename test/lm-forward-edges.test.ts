@@ -1,4 +1,5 @@
-// The LM forward's edges: lmLogits passes its key mask through, and GPT-2's
+// The LM forward's edges: lmLogits passes its key mask through, a pass frees what it does
+// not return, cached GPT-2 decoding with a short cache, and GPT-2's
 // learned position table bounds the context (LLaMA's RoPE does not).
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
@@ -9,6 +10,7 @@ import { heapStats } from "../src/engine/memory-stats.js";
 import { refTree } from "../src/engine/pytree.js";
 import type { LMConfig } from "../src/models/lm/config.js";
 import { forward, lmLogits } from "../src/models/lm/forward.js";
+import { generateIds } from "../src/models/lm/generate.js";
 import { paramsFromHF } from "../src/models/lm/hf-tensors.js";
 import { randomHF, referenceLogits, tinyGPT2, tinyLlama } from "./lm-reference.js";
 
@@ -68,6 +70,15 @@ describe("LM forward edges", () => {
       assert.ok(before !== undefined, "the CPU backend reports its heap");
       assert.equal(heapStats()?.liveBytes, before, `${c.modelType}: live bytes after a forward`);
     }
+  });
+
+  it("GPT-2 with a cache shorter than its position table: cached generation equals uncached", async () => {
+    const c = { ...tinyGPT2, maxPositions: 40 }; // generation's cache holds 16 positions
+    const params = paramsFromHF(c, randomHF(c, 21), "t");
+    const opts = { n: 2, maxNewTokens: 6, temperature: 0.8, seed: 3 };
+    const cached = await generateIds(c, params, [1, 2, 3], opts);
+    assert.deepEqual(cached, await generateIds(c, params, [1, 2, 3], { ...opts, useCache: false }));
+    assert.equal(cached[0].length, 6);
   });
 
   it("GPT-2 runs up to n_positions and refuses one more, naming the limit", async () => {
