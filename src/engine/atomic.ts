@@ -33,30 +33,57 @@ export function tempPathFor(path: string): string {
 
 /** Writes `data` to `path` atomically: temp file, fsync, rename, fsync dir. Creates parent dirs. */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const f = openAtomic(path);
+  try {
+    f.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
+  } catch (err) {
+    f.abort();
+    throw err;
+  }
+  f.commit();
+}
+
+/**
+ * A file written atomically in pieces (a streamed write): `write` appends to a
+ * temporary file beside `path`; `commit` fsyncs it, renames it over `path`
+ * and fsyncs the directory; `abort` deletes it. Creates parent dirs.
+ */
+export function openAtomic(path: string): {
+  write(bytes: Uint8Array): void;
+  commit(): void;
+  abort(): void;
+} {
   const { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } =
     nodeBuiltin("fs");
   const dir = nodeBuiltin("path").dirname(path);
   mkdirSync(dir, { recursive: true });
   const tmp = tempPathFor(path);
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const fd = openSync(tmp, "w", 0o644);
-  try {
-    let off = 0;
-    while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
+  let open = true;
+  const abort = () => {
+    if (open) closeSync(fd);
+    open = false;
     rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  try {
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  fsyncDir(dir);
+  };
+  return {
+    write(bytes) {
+      let off = 0;
+      while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off);
+    },
+    commit() {
+      try {
+        fsyncSync(fd);
+        closeSync(fd);
+        open = false;
+        renameSync(tmp, path);
+      } catch (err) {
+        abort();
+        throw err;
+      }
+      fsyncDir(dir);
+    },
+    abort,
+  };
 }
 
 /** Writes `obj` as pretty JSON (2-space indent, trailing newline) atomically. */

@@ -268,6 +268,34 @@ export function encodeSafetensors(
   metadata?: Record<string, string>,
 ): Uint8Array {
   const names = Object.keys(tensors).sort();
+  for (const name of names) checkHost(name, tensors[name]);
+  const header = safetensorsHeader(
+    names.map((name) => ({ name, ...tensors[name], byteLength: tensors[name].data.byteLength })),
+    metadata,
+  );
+  const out = new Uint8Array(header.byteLength + header.dataBytes);
+  out.set(header);
+  let pos = header.byteLength;
+  for (const name of names) {
+    const d = tensors[name].data;
+    const view = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+    out.set(view, pos);
+    if (!LITTLE_ENDIAN) swapBytes(out.subarray(pos, pos + d.byteLength), d.BYTES_PER_ELEMENT);
+    pos += d.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The bytes before a safetensors file's data (u64 length, JSON header padded
+ * with spaces to a multiple of 8) for tensors laid out in the order given,
+ * and the data's length. Shared by `encodeSafetensors` and the streaming
+ * writer (src/engine/safetensors-stream.ts), so both write the same bytes.
+ */
+export function safetensorsHeader(
+  entries: { name: string; dtype: SafetensorsDType; shape: number[]; byteLength: number }[],
+  metadata?: Record<string, string>,
+): Uint8Array & { dataBytes: number } {
   const parts: string[] = [];
   if (metadata && Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
@@ -277,34 +305,19 @@ export function encodeSafetensors(
     parts.push(`"__metadata__":${JSON.stringify(metadata)}`);
   }
   let offset = 0;
-  for (const name of names) {
+  for (const { name, dtype, shape, byteLength } of entries) {
     if (name === "__metadata__") throw new UserError(`a tensor cannot be named "__metadata__"`);
-    const t = tensors[name];
-    checkHost(name, t);
-    const end = offset + t.data.byteLength;
+    const end = offset + byteLength;
     parts.push(
-      `${JSON.stringify(name)}:${JSON.stringify({ dtype: t.dtype, shape: t.shape, data_offsets: [offset, end] })}`,
+      `${JSON.stringify(name)}:${JSON.stringify({ dtype, shape, data_offsets: [offset, end] })}`,
     );
     offset = end;
   }
-  let headerBytes = new TextEncoder().encode(`{${parts.join(",")}}`);
-  const padded = Math.ceil(headerBytes.length / 8) * 8;
-  if (padded !== headerBytes.length) {
-    const p = new Uint8Array(padded).fill(0x20);
-    p.set(headerBytes);
-    headerBytes = p;
-  }
-  const out = new Uint8Array(8 + padded + offset);
+  const json = new TextEncoder().encode(`{${parts.join(",")}}`);
+  const padded = Math.ceil(json.length / 8) * 8;
+  const out = Object.assign(new Uint8Array(8 + padded).fill(0x20, 8), { dataBytes: offset });
   new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
-  out.set(headerBytes, 8);
-  let pos = 8 + padded;
-  for (const name of names) {
-    const d = tensors[name].data;
-    const view = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-    out.set(view, pos);
-    if (!LITTLE_ENDIAN) swapBytes(out.subarray(pos, pos + d.byteLength), d.BYTES_PER_ELEMENT);
-    pos += d.byteLength;
-  }
+  out.set(json, 8);
   return out;
 }
 

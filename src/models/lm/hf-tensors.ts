@@ -7,6 +7,7 @@
  */
 import { UserError } from "../../engine/errors.js";
 import { numpy as np } from "../../engine/jax.js";
+import { LowRankAdapted } from "../../nn/low-rank-adapted.js";
 import type { LMConfig } from "./config.js";
 import type { LMParams } from "./params.js";
 
@@ -134,15 +135,32 @@ export async function paramsToHF(
   params: LMParams,
 ): Promise<Record<string, F32Tensor>> {
   const out: Record<string, F32Tensor> = {};
-  for (const s of tensorSpecs(c)) {
-    const a = getPath(params, s.path) as np.Array;
-    const data = new Float32Array((await a.ref.astype(np.float32).data()) as Float32Array);
-    out[s.name] = {
-      shape: s.shape,
-      data: s.transpose ? transpose2d(data, s.shape[1], s.shape[0]) : data,
-    };
-  }
+  for (const t of hfTensorReaders(c, params))
+    out[t.name] = { shape: t.shape, data: await t.read() };
   return out;
+}
+
+/**
+ * The tensors of `paramsToHF`, each read from the engine only when asked
+ * (for a streamed write: one tensor on the host at a time); LoRA-adapted
+ * weights (src/nn/low-rank-adapted.ts) are merged as they are read. Does not
+ * consume `params`.
+ */
+export function hfTensorReaders(
+  c: LMConfig,
+  params: LMParams,
+): { name: string; shape: number[]; read: () => Promise<Float32Array> }[] {
+  return tensorSpecs(c).map((s) => ({
+    name: s.name,
+    shape: s.shape,
+    read: async () => {
+      // a LoRA-adapted weight (adaptLora) is merged here, one at a time
+      const leaf = getPath(params, s.path) as np.Array | LowRankAdapted;
+      const a = leaf instanceof LowRankAdapted ? leaf.ref.merged() : leaf.ref;
+      const data = new Float32Array((await a.astype(np.float32).data()) as Float32Array);
+      return s.transpose ? transpose2d(data, s.shape[1], s.shape[0]) : data;
+    },
+  }));
 }
 
 function setPath(root: Record<string, unknown>, path: (string | number)[], v: unknown) {

@@ -9,9 +9,10 @@ import { writeJsonAtomic } from "../../engine/atomic.js";
 import { UserError } from "../../engine/errors.js";
 import { assertFinite } from "../../engine/finite.js";
 import { nodeBuiltin } from "../../engine/node-builtins.js";
-import { type HostTensor, readSafetensors, writeSafetensors } from "../../engine/safetensors.js";
+import { type HostTensor, readSafetensors } from "../../engine/safetensors.js";
+import { writeSafetensorsStreaming } from "../../engine/safetensors-stream.js";
 import { configFromHF, configToHF, type LMConfig } from "./config.js";
-import { type F32Tensor, paramsFromHF, paramsToHF } from "./hf-tensors.js";
+import { type F32Tensor, hfTensorReaders, paramsFromHF } from "./hf-tensors.js";
 import type { LMParams } from "./params.js";
 
 // Node built-ins at call time, so the module also loads in a browser (engine/node-builtins.ts)
@@ -101,10 +102,12 @@ export async function savePretrained(
   config: LMConfig,
   params: LMParams,
 ): Promise<void> {
-  const hf = await paramsToHF(config, params);
-  const host: Record<string, HostTensor> = {};
-  for (const [k, t] of Object.entries(hf)) host[k] = { dtype: "F32", shape: t.shape, data: t.data };
-  writeSafetensors(join(dir, "model.safetensors"), host, { format: "pt" });
+  // one tensor on the host at a time (the whole model at once doubled a save's memory)
+  await writeSafetensorsStreaming(
+    join(dir, "model.safetensors"),
+    hfTensorReaders(config, params).map((t) => ({ ...t, dtype: "F32" as const })),
+    { format: "pt" },
+  );
   writeJsonAtomic(join(dir, "config.json"), configToHF(config));
   const gen: Record<string, unknown> = { _from_model_config: true };
   if (config.bosTokenId !== undefined) gen.bos_token_id = config.bosTokenId;
