@@ -85,6 +85,7 @@ export const AREAS = {
       "src/models/lm/logprobs.ts",
     ],
     tests: [
+      "test/lm-decode-inputs.test.ts",
       "test/lm-sampling.test.ts",
       "test/lm-logprobs.test.ts",
       "test/lm-forward.test.ts",

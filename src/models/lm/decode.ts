@@ -129,9 +129,9 @@ export function compiledStep(c: LMConfig): StepFn {
 }
 
 /**
- * Host-built inputs for writing `tokens[b]` (length ≤ L, right-padded) at
- * positions start[b]… of a cache of S positions; the returned logits are
- * those of each row's last real token.
+ * Host-built inputs for writing `tokens[b]` (1 to L tokens, right-padded to
+ * L) at positions start[b] … start[b] + L − 1 of a cache of S positions; the
+ * returned logits are those of each row's last real token.
  */
 export function stepInputs(
   c: LMConfig,
@@ -151,11 +151,15 @@ export function stepInputs(
   const sin = needRope ? new Float32Array(B * L * H) : undefined;
   for (let b = 0; b < B; b++) {
     const row = tokens[b];
+    if (row.length < 1 || row.length > L || start[b] < 0 || start[b] + L > S) {
+      throw new Error(
+        `stepInputs: row ${b} (${row.length} tokens at position ${start[b]}, width ${L}) does not fit a cache of ${S} positions`,
+      );
+    }
+    ids.set(row, b * L); // padding ids stay 0
     for (let l = 0; l < L; l++) {
       // padding slots (l ≥ row.length) are written too: later steps overwrite them before they are visible
-      const pos = Math.min(start[b] + l, S - 1);
-      ids[b * L + l] = l < row.length ? row[l] : 0;
-      if (l < row.length || start[b] + l < S) place[(b * S + pos) * L + l] = 1;
+      place[(b * S + start[b] + l) * L + l] = 1;
       for (let s = 0; s < S; s++) bias[(b * L + l) * S + s] = s <= start[b] + l ? 0 : -1e9;
     }
     select[b * L + row.length - 1] = 1;
