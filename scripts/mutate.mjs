@@ -69,8 +69,9 @@ export const AREAS = {
     ],
   },
   safetensors: {
-    mutate: ["src/engine/safetensors.ts"],
+    mutate: ["src/engine/safetensors.ts", "src/engine/safetensors-stream.ts"],
     tests: [
+      "test/engine/safetensors-stream.test.ts",
       "test/engine/safetensors.test.ts",
       "test/engine/safetensors-format.test.ts",
       "test/engine/safetensors-header.test.ts",
