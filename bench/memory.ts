@@ -10,8 +10,8 @@
  * and logits together (they exist only inside the compiled program, so they
  * are not separable by measurement; `logits_bytes` and `grad_bytes` give
  * their sizes from the shape); the heap's high-water mark, and its free
- * extents after the step (fragmentation). `kvHeads`/`ff` (no CLI flag; for calibration
- * scripts) switch to a LLaMA-family shape with grouped key/value heads and SwiGLU width `ff`.
+ * extents after the step (fragmentation). `--kv-heads K --ff F` switch to a LLaMA-family
+ * shape with K grouped key/value heads and SwiGLU width F (tied embeddings).
  */
 import type { numpy as np } from "../src/engine/jax.js";
 
@@ -41,7 +41,7 @@ export async function memoryChild(shape: MemoryShape): Promise<Record<string, un
   const { initParams } = await import("../src/models/lm/params.js");
   const { packPairs } = await import("../src/models/lm/pair-pack.js");
   const { completionLogProbs, packedArrays } = await import("../src/models/lm/pair-logprobs.js");
-  const { defaultLoraTargets, initLora, mergeLora } = await import("../src/models/lm/lora.js");
+  const { adaptLora, defaultLoraTargets, initLora } = await import("../src/models/lm/lora.js");
   const { makeDpoStep } = await import("../src/pipelines/dpo-step.js");
   const { adamw } = await import("../src/train/optimizer.js");
   type LMParams = import("../src/models/lm/params.js").LMParams;
@@ -96,9 +96,10 @@ export async function memoryChild(shape: MemoryShape): Promise<Record<string, un
   const refR = new Float32Array(lp.filter((_, i) => i % 2 === 1));
   const cached = (refC.length + refR.length) * 4;
 
+  // the policy as training builds it: adapters applied unmerged (src/nn/low-rank-adapted.ts)
   const policyOf = loraCfg
     ? (t: unknown, b: unknown) =>
-        mergeLora(b as LMParams, t as Parameters<typeof mergeLora>[1], loraCfg)
+        adaptLora(b as LMParams, t as Parameters<typeof adaptLora>[1], loraCfg)
     : undefined;
   const step = makeDpoStep<unknown, unknown>(c, opt as never, { beta: shape.beta }, policyOf);
   const persistent = live();

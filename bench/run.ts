@@ -476,6 +476,8 @@ const CHILDREN: Record<string, (threads: number) => Promise<Row>> = {
       ...shape,
       loraRank: Number(flag("lora-rank", "0")),
       stream: flag("stream", "on") !== "off",
+      kvHeads: Number(flag("kv-heads", "0")),
+      ff: Number(flag("ff", "0")),
     }) as Promise<Row>,
 };
 

@@ -32,7 +32,9 @@ import { HostRng, makeKey } from "../engine/random.js";
 import { defaultModelDir } from "../models/default-model.js";
 import { CausalLM } from "../models/lm/causal-lm.js";
 import {
+  adaptLora,
   defaultLoraTargets,
+  disposeAdapted,
   initLora,
   type LoraConfig,
   type LoraParams,
@@ -335,6 +337,9 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   /** The policy's full weights (consumes `t` and `b`). */
   const policyOf = (t: Trainable, b: LMParams | Record<string, never>): LMParams =>
     loraCfg ? mergeLora(b as LMParams, t as LoraParams, loraCfg) : (t as LMParams);
+  /** The same policy with the adapters unmerged (the base held once): compiled objectives, the saved model. */
+  const tracedPolicyOf = (t: Trainable, b: LMParams | Record<string, never>): LMParams =>
+    loraCfg ? adaptLora(b as LMParams, t as LoraParams, loraCfg) : (t as LMParams);
   const baseArg = (): LMParams | Record<string, never> => (loraCfg ? refTree(base) : {});
   const lossOpts = {
     beta: o.beta,
@@ -347,7 +352,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
   };
 
   // one prefix-shared forward over [prompt | chosen | rejected] rows, loss, gradient and AdamW
-  const trainStep = makeDpoStep(c, opt, lossOpts, policyOf);
+  const trainStep = makeDpoStep(c, opt, lossOpts, tracedPolicyOf);
   // the same update from micro-batches (src/train/gradient-accumulation.ts)
   const accStep = makeAccumulatedStep(
     (
@@ -356,7 +361,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
       batch: PackedPairArrays,
       rc: np.Array,
       rr: np.Array,
-    ) => dpoPairObjective(c, policyOf(t, b), batch, rc, rr, lossOpts),
+    ) => dpoPairObjective(c, tracedPolicyOf(t, b), batch, rc, rr, lossOpts),
     opt,
   );
   // the same objective without the gradient, for held-out pairs
@@ -368,7 +373,7 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
       refC: np.Array,
       refR: np.Array,
     ) => {
-      const [loss, aux] = dpoPairObjective(c, policyOf(t, b), batch, refC, refR, lossOpts);
+      const [loss, aux] = dpoPairObjective(c, tracedPolicyOf(t, b), batch, refC, refR, lossOpts);
       return { loss, ...aux };
     },
   );
@@ -516,11 +521,12 @@ export async function runDpo(opts: DpoOptions): Promise<DpoResult> {
     seconds: (Date.now() - t0) / 1000,
   };
   if (res.status === "completed") {
-    // LoRA adapters are merged into the saved weights
-    const final = new CausalLM(c, policyOf(res.state.params, baseArg()), lm.tokenizer);
-    await final.save(o.out);
+    // LoRA adapters are merged into the saved weights one at a time, as the file is written
+    // (all merged at once beside the base, the 0.5B model's save ran out of heap)
+    const weights = tracedPolicyOf(res.state.params, baseArg());
+    await new CausalLM(c, weights, lm.tokenizer).save(o.out);
     writeJsonAtomic(join(o.out, "dpo_result.json"), result);
-    final.dispose();
+    disposeAdapted(weights);
   } else disposeTree(res.state.params as never);
   disposeTree(res.state.opt as never);
   lm.dispose();

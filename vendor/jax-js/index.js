@@ -2401,7 +2401,8 @@ function splitGraphDataflow(backend, jaxpr) {
 		"reshape",
 		"flip",
 		"shrink",
-		"pad"
+		"pad",
+		"stop_gradient"
 	];
 	const materializedProducers = /* @__PURE__ */ new Set();
 	const reductionInputHasReuse = (shape, promoted) => {
@@ -2444,6 +2445,25 @@ function splitGraphDataflow(backend, jaxpr) {
 	for (const eqn of jaxpr.eqns) if (needsCleanShapePrimitives.includes(eqn.primitive) || routinePrimitives.has(eqn.primitive)) {
 		for (const input of eqn.inputs) if (input instanceof Var) markNonViewProducer(input);
 	}
+	// prefopt: a view of a program input (a weight) read by several kernels is not copied into a
+	// buffer of its own: each reader indexes the input. Such a copy of a transposed weight, made
+	// because the forward and the backward products both read it, lived from the forward to the
+	// backward pass: a second copy of every weight in a compiled gradient.
+	const viewOfInput = (i) => {
+		for (const v of jaxpr.eqns[i].outBinders) for (const j of varToUsages.get(v) ?? []) {
+			const p = jaxpr.eqns[j].primitive;
+			if (routinePrimitives.has(p) || needsCleanShapePrimitives.includes(p)) return false;
+		}
+		while (true) {
+			const eqn = jaxpr.eqns[i];
+			if (!viewPrimitives.includes(eqn.primitive) || eqn.primitive === "pad") return false;
+			const input = eqn.inputs.find((input) => input instanceof Var);
+			if (!input) return false;
+			const defn = varToDefn.get(input);
+			if (defn === void 0) return true;
+			i = defn;
+		}
+	};
 	for (let i = jaxpr.eqns.length - 1; i >= 0; i--) {
 		const eqn = jaxpr.eqns[i];
 		if (reductionEndpointEqns.has(i) || heterogeneousViewPrimitives.includes(eqn.primitive) || routinePrimitives.has(eqn.primitive) || eqn.outBinders.some((v) => materializedProducers.has(v)) || eqn.outBinders.some((v) => blackNodes.has(v))) {
@@ -2458,7 +2478,7 @@ function splitGraphDataflow(backend, jaxpr) {
 			const u = p1NextBlack.get(o);
 			if (u) reach.add(u);
 		}
-		if (reach.size > 1) for (const v of eqn.outBinders) {
+		if (reach.size > 1 && !viewOfInput(i)) for (const v of eqn.outBinders) {
 			blackNodes.add(v);
 			p1NextBlack.set(v, v);
 		}

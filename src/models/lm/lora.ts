@@ -5,11 +5,14 @@
  * numbers per target) are learned. Targets are named by the module's last
  * name (GPT-2: c_attn, c_proj, c_fc; LLaMA: q_proj, k_proj, v_proj, o_proj,
  * gate_proj, up_proj, down_proj). `mergeLora` folds the adapters into the
- * weights, which is what is saved (a plain HF model).
+ * weights (a plain HF model); `adaptLora` gives the same policy without
+ * forming W + (α/r)·A·B, for training, and for saving (merged one weight at a
+ * time as the file is written).
  */
 import { UserError } from "../../engine/errors.js";
-import { numpy as np, random } from "../../engine/jax.js";
+import { numpy as np, random, tree } from "../../engine/jax.js";
 import { splitKey } from "../../engine/random.js";
+import { LowRankAdapted } from "../../nn/low-rank-adapted.js";
 import type { LMConfig } from "./config.js";
 import type { LMParams } from "./params.js";
 
@@ -89,10 +92,43 @@ export function initLora(params: LMParams, cfg: LoraConfig, key: np.Array): Lora
 }
 
 /**
- * W' = W + (α/r)·A·B for every adapted module; other leaves pass through.
- * Consumes `params` and `lora`; traceable by jit/grad.
+ * W' = W + (α/r)·A·B for every adapted module (what is saved); other leaves
+ * pass through. Consumes `params` and `lora`; traceable by jit/grad.
  */
 export function mergeLora(params: LMParams, lora: LoraParams, cfg: LoraConfig): LMParams {
+  return withAdapters(params, lora, cfg, (W, A, B, s) => new LowRankAdapted(W, A, B, s).merged());
+}
+
+/**
+ * The policy of `mergeLora` without forming W + (α/r)·A·B: every adapted
+ * weight becomes a LowRankAdapted (src/nn/low-rank-adapted.ts), which
+ * `linear` applies as x·W + (α/r)·(x·A)·B, so a compiled gradient holds the
+ * frozen W once (a merged weight is a new array kept for the backward pass).
+ * For use inside one traced function (training and evaluation objectives);
+ * consumes `params` and `lora`.
+ */
+export function adaptLora(params: LMParams, lora: LoraParams, cfg: LoraConfig): LMParams {
+  return withAdapters(
+    params,
+    lora,
+    cfg,
+    (W, A, B, s) => new LowRankAdapted(W, A, B, s) as unknown as np.Array,
+  );
+}
+
+/** Drops one reference from every leaf of an `adaptLora` tree (its adapted weights included). */
+export function disposeAdapted(params: LMParams): void {
+  for (const x of tree.leaves(params as never) as unknown[])
+    if (x instanceof LowRankAdapted || x instanceof np.Array) x.dispose();
+}
+
+/** `params` with every adapted module's weight replaced by `combine(W, A, B, α/r)`. */
+function withAdapters(
+  params: LMParams,
+  lora: LoraParams,
+  cfg: LoraConfig,
+  combine: (W: np.Array, A: np.Array, B: np.Array, scale: number) => np.Array,
+): LMParams {
   const scale = cfg.alpha / cfg.rank;
   const used = new Set<string>();
   const walk = (node: unknown, path: string[]): unknown => {
@@ -100,7 +136,7 @@ export function mergeLora(params: LMParams, lora: LoraParams, cfg: LoraConfig): 
     if (isLinear(node) && lora[key]) {
       used.add(key);
       const { A, B } = lora[key];
-      return { ...(node as Node), weight: node.weight.add(np.matmul(A, B).mul(scale)) };
+      return { ...(node as Node), weight: combine(node.weight, A, B, scale) };
     }
     if (Array.isArray(node)) return node.map((v, i) => walk(v, [...path, String(i)]));
     if (node !== null && typeof node === "object" && !isLeaf(node)) {
@@ -110,12 +146,12 @@ export function mergeLora(params: LMParams, lora: LoraParams, cfg: LoraConfig): 
     }
     return node;
   };
-  const merged = walk(params, []) as LMParams;
+  const out = walk(params, []) as LMParams;
   for (const [k, v] of Object.entries(lora)) {
     if (!used.has(k)) {
       v.A.dispose();
       v.B.dispose();
     }
   }
-  return merged;
+  return out;
 }

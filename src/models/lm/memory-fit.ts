@@ -8,24 +8,29 @@
  * The heap holds the persistent state — weights, trainable parameters (the
  * model itself under full fine-tuning, the adapters under LoRA), AdamW's two
  * moments, an accumulated gradient when micro-batching — and, while a step
- * runs, its transient: the activations the backward keeps, the logits, the
- * gradients and the new parameters. The transient is modelled per layer as
+ * runs, its transient, the larger of two phases. The forward and backward
+ * pass: the activations the backward keeps, modelled per layer as
  * `ACT_PER_D · d + ACT_PER_FF · d_ff + ATTN_COPIES · heads · S²/positions` floats per position,
- * plus `LOGIT_COPIES` copies of the scored logits and `GRAD_COPIES` copies of
- * the model's weights (the gradient, or under LoRA the step's own weights). The
- * coefficients come from `npm run bench -- memory` (streamed jit, the
- * training path): the step's transient fitted on tiny GPT-2 shapes (2–4
+ * `LOGIT_COPIES` copies of the scored logits, and `GRAD_COPIES` copies of the
+ * trainable parameters (the gradient). The update: the new parameters and
+ * moments, written while the old are still live (`UPDATE_COPIES` × trainable).
+ * The coefficients come from `npm run bench -- memory` (streamed jit, the
+ * training path): the activations fitted on tiny GPT-2 shapes (2–4
  * layers, width 64–128, 4–8 heads, vocab 512–2048, rows of 96–192 positions,
  * 4–8 pairs: within 2 %, LoRA within 10 % high) and checked at GPT-2 small,
  * 4 pairs × 192 positions: full fine-tuning's transient measured 2330.8 MiB
  * (model 2326.7), total 3.84 GiB with the fragmentation allowance against a
- * measured high-water mark of 3.81 GiB; LoRA-8's 2268.7 MiB (model 2331.7).
+ * measured high-water mark of 3.81 GiB.
  * Tiny LLaMA shapes (2–4 layers, width 64, 2 of 4 key/value heads, SwiGLU 256–512) measure
  * about 12·d + 7·d_ff floats per position per layer, under the 18·d + 8·d_ff used here.
- * Under LoRA the step holds a copy of the whole model's weights, not only of the adapted ones:
- * with the copy counted as adapted weights only, the Qwen2.5-0.5B shape (494M; LoRA-8 on q,v,
- * one pair of ~104 positions) was estimated at ~2.8 GiB and hit the 4 GiB limit in its first
- * step (4.26 GB live); counted as the whole model (as here) it is refused up front.
+ * Under LoRA the frozen base is held once: the adapters are applied unmerged
+ * (src/nn/low-rank-adapted.ts) and the engine reads a weight's transposed view
+ * in place (before, a compiled gradient kept a copy of every weight, the
+ * transient then 1.1 × the whole model). Weight-dominated shapes (2 layers,
+ * width 512, vocab 8192, one pair of 24 positions; 40 MiB of weights) measure
+ * LoRA-8 transients of 5.9 MiB (GPT-2; model 6.4) and 4.2 MiB (LLaMA, GQA,
+ * SwiGLU 1408; model 5.4), full fine-tuning's 120.3 and 112.5 MiB (3.0 ×
+ * weights: the update phase).
  */
 
 import { UserError } from "../../engine/errors.js";
@@ -46,13 +51,10 @@ const ACT_PER_FF = 8;
 const ATTN_COPIES = 2;
 /** Copies of the scored [positions × vocab] logits (logits, log-softmax, its gradient). */
 const LOGIT_COPIES = 3;
-/**
- * Copies of the whole model's weights inside a step: under full fine-tuning the gradient (new
- * parameters mostly reuse it); under LoRA the step's policy weights (the frozen base passed
- * through the merge), measured alike: GPT-2 small LoRA-8 and full transients are 2269 and
- * 2331 MiB, tiny shapes' within 0.6 MiB of each other.
- */
+/** Copies of the trainable parameters alive during the backward pass (the gradient). */
 const GRAD_COPIES = 1.1;
+/** Trainable-sized arrays written by the update while the old ones are live: parameters, two moments. */
+const UPDATE_COPIES = 3;
 /** Heap the allocator loses to fragmentation above the live peak (measured 4 %). */
 const FRAGMENTATION = 1.05;
 
@@ -88,7 +90,7 @@ export type ModelNumbers = {
   weights: number;
   /** numbers trained (the weights under full fine-tuning, the adapters under LoRA) */
   trainable: number;
-  /** under LoRA: numbers in the adapted weights (merged copies exist inside the step); else 0 */
+  /** under LoRA: numbers in the adapted weights; else 0 */
   loraTargets: number;
 };
 
@@ -101,6 +103,8 @@ export type HeapEstimate = {
   logits: number;
   gradients: number;
   inputs: number;
+  /** the update phase: new parameters and moments beside the old */
+  update: number;
   total: number;
 };
 
@@ -118,11 +122,16 @@ export function estimateDpoHeap(c: LMConfig, m: ModelNumbers, s: StepShape): Hea
     ATTN_COPIES * c.nHead * s.rows * s.rowLength ** 2;
   const activations = c.nLayer * perLayer * f;
   const logits = LOGIT_COPIES * s.rows * s.scored * c.vocabSize * f;
-  const gradients = GRAD_COPIES * (m.weights + (lora ? m.trainable : 0)) * f;
+  const gradients = GRAD_COPIES * m.trainable * f;
   // ids, positions, the attention bias [rows, S, S] and the score selector [rows, C, S]
   const inputs = (2 * P + s.rows * s.rowLength ** 2 + s.rows * s.scored * s.rowLength) * f;
+  const update = UPDATE_COPIES * m.trainable * f;
   const live =
-    weights + trainable + optimiser + accumulated + activations + logits + gradients + inputs;
+    weights +
+    trainable +
+    optimiser +
+    accumulated +
+    Math.max(activations + logits + gradients + inputs, update);
   return {
     weights,
     trainable,
@@ -132,6 +141,7 @@ export function estimateDpoHeap(c: LMConfig, m: ModelNumbers, s: StepShape): Hea
     logits,
     gradients,
     inputs,
+    update,
     total: live * FRAGMENTATION,
   };
 }
@@ -139,16 +149,21 @@ export function estimateDpoHeap(c: LMConfig, m: ModelNumbers, s: StepShape): Hea
 /** 3.2 GiB */
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 
-/** One line: the estimate by kind. */
+/** One line: the estimate by kind (the persistent state and the step's larger phase). */
 export function describeEstimate(e: HeapEstimate): string {
+  const pass = e.activations + e.logits + e.gradients + e.inputs;
   const parts: [string, number][] = [
     ["weights", e.weights],
     ["adapters", e.trainable],
     ["AdamW state", e.optimiser],
     ["accumulated gradient", e.accumulated],
-    ["activations", e.activations],
-    ["logits", e.logits],
-    [e.trainable > 0 ? "the step's copy of the weights" : "gradients", e.gradients],
+    ...((e.update > pass
+      ? [["the update's new parameters and moments", e.update]]
+      : [
+          ["activations", e.activations],
+          ["logits", e.logits],
+          ["gradients", e.gradients],
+        ]) as [string, number][]),
   ];
   return parts
     .filter(([, b]) => b >= 0.005 * e.total)
