@@ -343,6 +343,23 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
     const rounds = `${o.iterativeRounds} round${o.iterativeRounds === 1 ? "" : "s"}`;
     await evalDir("Iterative DPO", `${rounds}, β=${o.iterativeBeta}`, last, secs);
   }
+
+  // the options online DPO's rows share (3c and 3d)
+  const onlineRun = (dir: string) => ({
+    model: modelDir,
+    out: dir,
+    fixedReference: true,
+    beta: o.onlineBeta,
+    numPrompts: o.onlinePrompts,
+    samplesPerPrompt: o.samplesPerPrompt,
+    maxNewTokens: o.maxNewTokens,
+    epochs: o.onlineEpochs,
+    lr: o.onlineLearningRate,
+    seed,
+    quiet,
+    log: () => {},
+  });
+
   // 3c. online DPO: rounds of pairs from the policy, π_ref fixed to the SFT model, so every
   // round's target is π* at β; each round's model is a point on the frontier
   if (o.onlineRounds > 0) {
@@ -351,22 +368,7 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
     const secs = await subRun(
       dir,
       "online_dpo.json",
-      () =>
-        runIterativeDpo({
-          model: modelDir,
-          out: dir,
-          rounds: o.onlineRounds,
-          fixedReference: true,
-          beta: o.onlineBeta,
-          numPrompts: o.onlinePrompts,
-          samplesPerPrompt: o.samplesPerPrompt,
-          maxNewTokens: o.maxNewTokens,
-          epochs: o.onlineEpochs,
-          lr: o.onlineLearningRate,
-          seed,
-          quiet,
-          log: () => {},
-        }),
+      () => runIterativeDpo({ ...onlineRun(dir), rounds: o.onlineRounds }),
       { done: join(round(o.onlineRounds), "model.safetensors"), record: true },
     );
     for (let k = 1; k <= o.onlineRounds; k++)
@@ -388,20 +390,9 @@ export async function runSentimentExperiment(opts: ExperimentOptions): Promise<E
       "online_dpo.json",
       () =>
         runIterativeDpo({
-          model: modelDir,
-          out: dir,
+          ...onlineRun(dir),
           rounds: o.onlineTargetRounds,
-          fixedReference: true,
           targetKl: o.onlineTargetKl,
-          beta: o.onlineBeta,
-          numPrompts: o.onlinePrompts,
-          samplesPerPrompt: o.samplesPerPrompt,
-          maxNewTokens: o.maxNewTokens,
-          epochs: o.onlineEpochs,
-          lr: o.onlineLearningRate,
-          seed,
-          quiet,
-          log: () => {},
         }),
       { done: join(kept, "model.safetensors"), record: true },
     );
