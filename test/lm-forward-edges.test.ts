@@ -105,6 +105,35 @@ describe("LM forward edges", () => {
     );
   });
 
+  it("GPT-2 packed with explicit positions may be wider than n_positions: two copies of a sequence, each seeing only itself, give its logits twice", async () => {
+    const c = tinyGPT2;
+    const params = paramsOf(c);
+    const k = 10; // 2k = 20 columns > n_positions 16, positions 0…9
+    const seq = idsOf(c, k);
+    const T = 2 * k;
+    const bias = new Float32Array(T * T).fill(-1e9);
+    for (let q = 0; q < T; q++)
+      for (let s = 0; s <= q; s++) if (Math.floor(s / k) === Math.floor(q / k)) bias[q * T + s] = 0;
+    const { logits } = forward(
+      c,
+      refTree(params),
+      np.array([[...seq, ...seq]], { dtype: np.int32 }),
+      {
+        positions: np.array([[...seq.keys(), ...seq.keys()]], { dtype: np.int32 }),
+        bias: np.array(bias, { shape: [1, 1, T, T], dtype: np.float32 }),
+      },
+    );
+    const got = (await logits.data()) as Float32Array;
+    const want = referenceLogits(c, randomHF(c, 11), seq).flat();
+    const V = c.vocabSize;
+    for (const half of [0, 1]) {
+      let worst = 0;
+      for (let i = 0; i < k * V; i++)
+        worst = Math.max(worst, Math.abs(got[half * k * V + i] - want[i]));
+      assert.ok(worst < 2e-4, `copy ${half}: max |diff| ${worst}`);
+    }
+  });
+
   it("LLaMA's rotary positions have no table: past max_position_embeddings it still runs", async () => {
     const c = tinyLlama;
     const ids = idsOf(c, c.maxPositions + 3);

@@ -146,9 +146,11 @@ export function stepInputs(
   const bias = new Float32Array(B * L * S);
   const select = new Float32Array(B * L);
   const H = c.headDim;
-  const needRope = c.modelType === "llama";
-  const cos = needRope ? new Float32Array(B * L * H) : undefined;
-  const sin = needRope ? new Float32Array(B * L * H) : undefined;
+  // RoPE tables, LLaMA only
+  const rope =
+    c.modelType === "llama"
+      ? { cos: new Float32Array(B * L * H), sin: new Float32Array(B * L * H) }
+      : undefined;
   for (let b = 0; b < B; b++) {
     const row = tokens[b];
     if (row.length < 1 || row.length > L || start[b] < 0 || start[b] + L > S) {
@@ -163,14 +165,14 @@ export function stepInputs(
       for (let s = 0; s < S; s++) bias[(b * L + l) * S + s] = s <= start[b] + l ? 0 : -1e9;
     }
     select[b * L + row.length - 1] = 1;
-    if (cos && sin) {
+    if (rope) {
       const t = ropeTables(
         Array.from({ length: L }, (_, l) => start[b] + l),
         H,
         c.ropeTheta,
       );
-      cos.set(t.cos, b * L * H);
-      sin.set(t.sin, b * L * H);
+      rope.cos.set(t.cos, b * L * H);
+      rope.sin.set(t.sin, b * L * H);
     }
   }
   const inp: StepInputs = {
@@ -179,9 +181,9 @@ export function stepInputs(
     bias: np.array(bias, { shape: [B, 1, L, S], dtype: np.float32 }),
     select: np.array(select, { shape: [B, L], dtype: np.float32 }),
   };
-  if (cos && sin) {
-    inp.cos = np.array(cos, { shape: [B, L, 1, H], dtype: np.float32 });
-    inp.sin = np.array(sin, { shape: [B, L, 1, H], dtype: np.float32 });
+  if (rope) {
+    inp.cos = np.array(rope.cos, { shape: [B, L, 1, H], dtype: np.float32 });
+    inp.sin = np.array(rope.sin, { shape: [B, L, 1, H], dtype: np.float32 });
   }
   return inp;
 }

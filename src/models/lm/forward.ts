@@ -43,9 +43,9 @@ export type ForwardResult = { logits: np.Array; cache?: KVCache };
 /** Final (normed) hidden states [B, T, D] and the output head's weight [V, D]. */
 export type HiddenResult = { hidden: np.Array; head: np.Array; cache?: KVCache };
 
-/** Number of positions a cache holds (0 for none). */
+/** Number of positions a cache holds (0 for none; a cache has one entry per layer). */
 export function cacheLength(cache?: KVCache): number {
-  return cache && cache.length > 0 ? cache[0].k.shape[1] : 0;
+  return cache ? cache[0].k.shape[1] : 0;
 }
 
 /** logits = forward(params, ids) for one configuration; see module doc. */
