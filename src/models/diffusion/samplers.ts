@@ -90,8 +90,7 @@ export async function sampleLoop(
       next = x0.mul(c0).add(x.mul(ct));
       const variance = ((1 - abPrev) / (1 - ab)) * beta;
       // the last step (prev = −1, ᾱ_prev = 1) has β̃ = 0: no noise
-      if (variance > 0)
-        next = next.add(random.normal(keys[i], shape).mul(Math.sqrt(variance)));
+      if (variance > 0) next = next.add(random.normal(keys[i], shape).mul(Math.sqrt(variance)));
       else keys[i].dispose();
     } else {
       const sigma =
