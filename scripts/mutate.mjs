@@ -87,6 +87,7 @@ export const AREAS = {
     ],
     tests: [
       "test/lm-decode-inputs.test.ts",
+      "test/lm-sampling-edges.test.ts",
       "test/lm-sampling.test.ts",
       "test/lm-logprobs.test.ts",
       "test/lm-forward.test.ts",

@@ -64,11 +64,19 @@ describe("LM forward edges", () => {
         );
         await logits.data(); // reading consumes it
       };
-      await once();
-      const before = heapStats()?.liveBytes;
-      await once();
-      assert.ok(before !== undefined, "the CPU backend reports its heap");
-      assert.equal(heapStats()?.liveBytes, before, `${c.modelType}: live bytes after a forward`);
+      // LLaMA with explicit positions builds its RoPE tables on the engine
+      const positioned = async () => {
+        const ids = np.array([idsOf(c, 4)], { dtype: np.int32 });
+        const positions = np.array([[0, 1, 1, 2]], { dtype: np.int32 });
+        await forward(c, refTree(params), ids, { positions }).logits.data();
+      };
+      for (const run of [once, positioned]) {
+        await run();
+        const before = heapStats()?.liveBytes;
+        await run();
+        assert.ok(before !== undefined, "the CPU backend reports its heap");
+        assert.equal(heapStats()?.liveBytes, before, `${c.modelType}: live bytes after a forward`);
+      }
     }
   });
 

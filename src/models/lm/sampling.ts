@@ -20,9 +20,8 @@ export function sampleToken(
     for (let i = 1; i < V; i++) if (logits[i] > logits[best]) best = i;
     return best;
   }
-  const order = Array.from({ length: V }, (_, i) => i).sort(
-    (a, b) => logits[b] - logits[a] || a - b,
-  );
+  // descending logits; ties keep the lower id first (Array.prototype.sort is stable)
+  const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b] - logits[a]);
   let keep = o.topK && o.topK > 0 ? Math.min(o.topK, V) : V;
   const max = logits[order[0]];
   const w = new Float64Array(keep);
