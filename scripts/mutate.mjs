@@ -71,6 +71,7 @@ export const AREAS = {
   safetensors: {
     mutate: ["src/engine/safetensors.ts", "src/engine/safetensors-stream.ts"],
     tests: [
+      "test/engine/safetensors-stream-edges.test.ts",
       "test/engine/safetensors-stream.test.ts",
       "test/engine/safetensors.test.ts",
       "test/engine/safetensors-format.test.ts",

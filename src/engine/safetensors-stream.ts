@@ -68,7 +68,11 @@ export async function writeSafetensorsStreaming(
   tensors: StreamedTensor[],
   metadata?: Record<string, string>,
 ): Promise<void> {
-  const sorted = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // sorted by name as `encodeSafetensors` lays them out (Object.keys(…).sort())
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  if (byName.size !== tensors.length)
+    throw new Error("writeSafetensorsStreaming: duplicate tensor names");
+  const sorted = [...byName.keys()].sort().map((name) => byName.get(name) as StreamedTensor);
   const entries = sorted.map((t) => ({
     ...t,
     byteLength: shapeSize(t.shape) * DTYPE_BYTES[t.dtype],
