@@ -2,32 +2,26 @@
 // order, a read that returns the wrong number of bytes (refused, nothing left behind), and
 // duplicate names.
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { numpy as np } from "../../src/engine/jax.js";
 import { saveParams, writeSafetensors } from "../../src/engine/safetensors.js";
 import {
   saveParamsStreaming,
   writeSafetensorsStreaming,
 } from "../../src/engine/safetensors-stream.js";
-import { setup } from "../helpers.js";
+import { engineTmpDir } from "../helpers.js";
 
-let dir: string;
-before(async () => {
-  await setup();
-  dir = mkdtempSync(join(tmpdir(), "prefopt-st-stream-edges-"));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = engineTmpDir("prefopt-st-stream-edges-");
 
 describe("streamed safetensors writer: edges", () => {
   it("a float16 leaf is stored as F16, the same bytes as saveParams", async () => {
     const tree = () => ({ half: np.array([1.5, -2, 0.25], { dtype: np.float16 }) });
-    await saveParams(join(dir, "h-whole.safetensors"), tree());
-    await saveParamsStreaming(join(dir, "h-streamed.safetensors"), tree());
-    const streamed = readFileSync(join(dir, "h-streamed.safetensors"));
-    assert.deepEqual(streamed, readFileSync(join(dir, "h-whole.safetensors")));
+    await saveParams(join(tmp(), "h-whole.safetensors"), tree());
+    await saveParamsStreaming(join(tmp(), "h-streamed.safetensors"), tree());
+    const streamed = readFileSync(join(tmp(), "h-streamed.safetensors"));
+    assert.deepEqual(streamed, readFileSync(join(tmp(), "h-whole.safetensors")));
     assert.match(streamed.toString("latin1", 8, 120), /"dtype":"F16"/);
   });
 
@@ -35,23 +29,23 @@ describe("streamed safetensors writer: edges", () => {
     const names = ["zeta", "b.2", "b.10", "Alpha", "a"];
     const data = (i: number) => new Float32Array([i, -i]);
     await writeSafetensors(
-      join(dir, "o-whole.safetensors"),
+      join(tmp(), "o-whole.safetensors"),
       Object.fromEntries(
         names.map((n, i) => [n, { dtype: "F32" as const, shape: [2], data: data(i) }]),
       ),
     );
     await writeSafetensorsStreaming(
-      join(dir, "o-streamed.safetensors"),
+      join(tmp(), "o-streamed.safetensors"),
       names.map((name, i) => ({ name, dtype: "F32", shape: [2], read: async () => data(i) })),
     );
     assert.deepEqual(
-      readFileSync(join(dir, "o-streamed.safetensors")),
-      readFileSync(join(dir, "o-whole.safetensors")),
+      readFileSync(join(tmp(), "o-streamed.safetensors")),
+      readFileSync(join(tmp(), "o-whole.safetensors")),
     );
   });
 
   it("a read with the wrong byte count is refused and leaves no file; duplicate names are refused", async () => {
-    const path = join(dir, "bad.safetensors");
+    const path = join(tmp(), "bad.safetensors");
     await assert.rejects(
       writeSafetensorsStreaming(path, [
         { name: "w", dtype: "F32", shape: [3], read: async () => new Float32Array(2) },
@@ -59,7 +53,7 @@ describe("streamed safetensors writer: edges", () => {
       /tensor "w" has 8 bytes, its header says 12/,
     );
     assert.deepEqual(
-      readdirSync(dir).filter((f) => f.startsWith("bad")),
+      readdirSync(tmp()).filter((f) => f.startsWith("bad")),
       [],
       "no file or temporary left",
     );

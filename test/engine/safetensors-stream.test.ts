@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { numpy as np } from "../../src/engine/jax.js";
 import { disposeTree, refTree } from "../../src/engine/pytree.js";
 import { makeKey } from "../../src/engine/random.js";
@@ -18,14 +17,9 @@ import { savePretrained } from "../../src/models/lm/hf.js";
 import { paramsToHF } from "../../src/models/lm/hf-tensors.js";
 import { type GPT2Params, initParams } from "../../src/models/lm/params.js";
 import { adamw } from "../../src/train/optimizer.js";
-import { setup } from "../helpers.js";
+import { engineTmpDir } from "../helpers.js";
 
-let dir: string;
-before(async () => {
-  await setup();
-  dir = mkdtempSync(join(tmpdir(), "prefopt-st-stream-"));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = engineTmpDir("prefopt-st-stream-");
 
 describe("streamed safetensors writer", () => {
   it("writes the same bytes as saveParams for a model and its AdamW state", async () => {
@@ -52,8 +46,8 @@ describe("streamed safetensors writer", () => {
       ["optimizer", state, { step: "1" }],
       ["extra", extra, undefined],
     ] as const) {
-      const a = join(dir, `${name}-whole.safetensors`);
-      const b = join(dir, `${name}-streamed.safetensors`);
+      const a = join(tmp(), `${name}-whole.safetensors`);
+      const b = join(tmp(), `${name}-streamed.safetensors`);
       await saveParams(a, tree, meta);
       await saveParamsStreaming(b, tree, meta);
       const whole = readFileSync(a);
@@ -61,12 +55,12 @@ describe("streamed safetensors writer", () => {
       assert.deepEqual(readFileSync(b), whole, `${name}: identical bytes`);
     }
     assert.equal(
-      readSafetensors(join(dir, "optimizer-streamed.safetensors")).tensors.count.dtype,
+      readSafetensors(join(tmp(), "optimizer-streamed.safetensors")).tensors.count.dtype,
       "I32",
     );
     // no temporary file left beside the outputs
     assert.deepEqual(
-      readdirSync(dir).filter((f) => f.startsWith(".")),
+      readdirSync(tmp()).filter((f) => f.startsWith(".")),
       [],
     );
     // the trees are not consumed
@@ -90,9 +84,9 @@ describe("streamed safetensors writer", () => {
     const host: Record<string, HostTensor> = {};
     for (const [k, t] of Object.entries(hf))
       host[k] = { dtype: "F32", shape: t.shape, data: t.data };
-    const whole = join(dir, "hf-whole.safetensors");
+    const whole = join(tmp(), "hf-whole.safetensors");
     writeSafetensors(whole, host, { format: "pt" });
-    const out = join(dir, "hf-model");
+    const out = join(tmp(), "hf-model");
     await savePretrained(out, c, params);
     assert.ok(Object.keys(host).includes("lm_head.weight"));
     assert.deepEqual(readFileSync(join(out, "model.safetensors")), readFileSync(whole));
@@ -100,14 +94,14 @@ describe("streamed safetensors writer", () => {
   });
 
   it("leaves no file behind when a tensor cannot be read", async () => {
-    const path = join(dir, "broken.safetensors");
+    const path = join(tmp(), "broken.safetensors");
     const a = np.ones([4]);
     const tree = { a, b: np.ones([2]) };
     tree.b.dispose(); // a freed array: reading it throws after the header is written
     await assert.rejects(saveParamsStreaming(path, tree));
     assert.equal(existsSync(path), false);
     assert.deepEqual(
-      readdirSync(dir).filter((f) => f.startsWith(".broken")),
+      readdirSync(tmp()).filter((f) => f.startsWith(".broken")),
       [],
     );
     a.dispose();
