@@ -11,7 +11,9 @@ import { openAtomic } from "./atomic.js";
 import type { numpy as np } from "./jax.js";
 import { flattenNamed } from "./pytree.js";
 import {
+  dtypeBytes,
   type HostTensor,
+  LITTLE_ENDIAN,
   type SafetensorsDType,
   safetensorsHeader,
   shapeSize,
@@ -28,25 +30,6 @@ const STORED: Record<string, SafetensorsDType> = {
   bool: "BOOL",
   float16: "F16",
 };
-
-/** Bytes per element of the dtypes a streamed file may hold. */
-const DTYPE_BYTES: Record<SafetensorsDType, number> = {
-  F64: 8,
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  I64: 8,
-  I32: 4,
-  I16: 2,
-  I8: 1,
-  U64: 8,
-  U32: 4,
-  U16: 2,
-  U8: 1,
-  BOOL: 1,
-};
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** One tensor of a streamed file: what the header needs, and how to fetch its data when its turn comes. */
 export type StreamedTensor = {
@@ -75,7 +58,7 @@ export async function writeSafetensorsStreaming(
   const sorted = [...byName.keys()].sort().map((name) => byName.get(name) as StreamedTensor);
   const entries = sorted.map((t) => ({
     ...t,
-    byteLength: shapeSize(t.shape) * DTYPE_BYTES[t.dtype],
+    byteLength: shapeSize(t.shape) * dtypeBytes(t.dtype),
   }));
   const header = safetensorsHeader(entries, metadata);
   const file = openAtomic(path);

@@ -84,9 +84,14 @@ const DTYPES: Record<SafetensorsDType, { bytes: number; ctor: Ctor }> = {
   BOOL: { bytes: 1, ctor: Uint8Array },
 };
 
+/** Bytes per element of a safetensors dtype. */
+export function dtypeBytes(d: SafetensorsDType): number {
+  return DTYPES[d].bytes;
+}
+
 /** The largest header the format allows (the reference implementation's limit). */
 const MAX_HEADER = 100_000_000;
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function isDType(s: unknown): s is SafetensorsDType {
   return typeof s === "string" && Object.hasOwn(DTYPES, s);
