@@ -34,7 +34,7 @@ parentPort.on("message", (data) => {
 (0, eval)(workerData.source);
 `;
 
-type Sent = { kind: string; seq: number; ms?: number };
+type Sent = { kind: string; seq: number; ms?: number; begin?: number; end?: number };
 /** Every kernel/routine message, in send order, with the worker's own run time once answered. */
 const sent: Sent[] = [];
 let seq = 0;
@@ -74,12 +74,12 @@ class ProfilingWorker {
     this.#queued = [];
   }
 
-  postMessage(data: { type?: string; begin?: number }): void {
+  postMessage(data: { type?: string; begin?: number; end?: number }): void {
     this.#outstanding++;
     if (data?.type === "kernel" || data?.type === "routine") {
       // the halves of one kernel share a sequence number (the first half has begin 0)
       if (data.type === "routine" || data.begin === 0) seq++;
-      const s: Sent = { kind: data.type, seq };
+      const s: Sent = { kind: data.type, seq, begin: data.begin, end: data.end };
       this.#pending.push(s);
       if (recording) sent.push(s);
     }
@@ -107,6 +107,8 @@ export type KernelRecord = {
   reduction: number;
   flops: number;
   ms: number;
+  /** The work items (output elements) of each chunk the pool split the kernel into; [] for a routine. */
+  chunks: number[];
 };
 
 type Measure = PerformanceEntry & {
@@ -148,13 +150,19 @@ export async function profileKernels(
   obs.disconnect();
   performance.clearMeasures();
   // group sent messages by kernel sequence: wall = max over halves
-  const bySeq = new Map<number, number>();
+  const bySeq = new Map<number, { ms: number; chunks: number[] }>();
   const order: number[] = [];
   for (const s of sent) {
-    if (!bySeq.has(s.seq)) order.push(s.seq);
-    bySeq.set(s.seq, Math.max(bySeq.get(s.seq) ?? 0, s.ms ?? 0));
+    let k = bySeq.get(s.seq);
+    if (!k) {
+      order.push(s.seq);
+      k = { ms: 0, chunks: [] };
+      bySeq.set(s.seq, k);
+    }
+    k.ms = Math.max(k.ms, s.ms ?? 0);
+    if (s.kind === "kernel") k.chunks.push((s.end ?? 0) - (s.begin ?? 0));
   }
-  const runs = order.map((k) => bySeq.get(k) ?? 0);
+  const runs = order.map((k) => bySeq.get(k) ?? { ms: 0, chunks: [] });
   const out: KernelRecord[] = [];
   let i = 0;
   for (const m of measures) {
@@ -165,7 +173,10 @@ export async function profileKernels(
     const rsize = red ? Number(red.split(":")[1]) : 0;
     const category = classify(m.name, exp, red);
     // kernels of size 0 send no message
-    const ms = m.name.startsWith("Kernel") && size === 0 ? 0 : (runs[i++] ?? 0);
+    const run =
+      m.name.startsWith("Kernel") && size === 0
+        ? { ms: 0, chunks: [] }
+        : (runs[i++] ?? { ms: 0, chunks: [] });
     out.push({
       category,
       label: m.name,
@@ -173,7 +184,8 @@ export async function profileKernels(
       size,
       reduction: rsize,
       flops: category === "matmul" ? 2 * size * rsize : 0,
-      ms,
+      ms: run.ms,
+      chunks: run.chunks,
     });
   }
   if (i !== runs.length)

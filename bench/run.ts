@@ -5,6 +5,8 @@
  *   npm run bench -- dpo               only the DPO step (+ the PyTorch anchor and the ratio)
  *   npm run bench -- dpo-variants      the DPO step's formulations side by side
  *   npm run bench -- profile           a DPO step by kernel category, GFLOP/s vs the engine's matmul peak
+ *   npm run bench -- scaling           the DPO step at 1–16 threads, modelled from its kernels' cut
+ *                                      (bench/scaling-model.ts; --threads picks the counts)
  *   npm run bench -- memory            the engine heap during a DPO step, by kind (bench/memory.ts;
  *                                      --lora-rank R, --stream off; --steps 2 is enough)
  *
@@ -30,6 +32,14 @@ import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { numpy as np } from "../src/engine/jax.js";
+import {
+  computeMs,
+  fitHostCost,
+  type KernelCut,
+  stepMs,
+  workerMessages,
+  worstCut,
+} from "./scaling-model.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, def: string) => {
@@ -61,7 +71,7 @@ const round = (x: number, d = 3) => Number(x.toFixed(d));
 
 async function child(name: string): Promise<void> {
   // the profiler's timed Worker must be in place before the engine loads
-  if (name.startsWith("profile")) await import("./profiler.js");
+  if (name.startsWith("profile") || name.startsWith("scaling")) await import("./profiler.js");
   const { initEngine, parseDevice, webgpuErrors } = await import("../src/engine/init.js");
   const info = await initEngine({ device: parseDevice(DEVICE) });
   const run = CHILDREN[name];
@@ -136,7 +146,10 @@ async function lmSetup() {
 type DpoVariant = "shared" | "shared+ref" | "plain";
 
 /** The DPO step on the anchor's shape; `variant` picks the formulation. */
-async function dpoChild(variant: DpoVariant, profile = false): Promise<Row> {
+async function dpoChild(
+  variant: DpoVariant,
+  profile: "" | "profile" | "scaling" = "",
+): Promise<Row> {
   const { jit, numpy: np, tree } = await import("../src/engine/jax.js");
   const { refTree } = await import("../src/engine/pytree.js");
   const { packPairs } = await import("../src/models/lm/pair-pack.js");
@@ -226,11 +239,12 @@ async function dpoChild(variant: DpoVariant, profile = false): Promise<Row> {
       loss = (await out.loss.data())[0];
     };
   }
-  if (profile)
-    return profileChild(stepFn, async () => {
-      for (const x of tree.leaves({ params, state } as never) as np.Array[])
-        await x.blockUntilReady();
-    });
+  const settle = async () => {
+    for (const x of tree.leaves({ params, state } as never) as np.Array[])
+      await x.blockUntilReady();
+  };
+  if (profile === "profile") return profileChild(stepFn, settle);
+  if (profile === "scaling") return scalingChild(stepFn, settle);
   const ms = await timeSteps(stepFn, shape.steps);
   return {
     bench: "dpo_step",
@@ -460,13 +474,46 @@ async function profileChild(
   };
 }
 
+/**
+ * The kernels of one DPO step as the pool splits them at this thread count (the chunks each
+ * kernel's work is cut into), and at one thread each kernel's time, the fastest of 3 steps
+ * (bench/scaling-model.ts turns both into the step time at N cores).
+ */
+async function scalingChild(
+  stepFn: () => Promise<void>,
+  settle: () => Promise<void>,
+): Promise<Row> {
+  const prof = await import("./profiler.js");
+  const eng = await import("../src/engine/jax.js");
+  const full = async () => {
+    await stepFn();
+    await settle();
+  };
+  await full();
+  await full();
+  const threads = Number(process.env.PREFOPT_THREADS);
+  const recs =
+    threads === 1 ? await prof.profileMin(eng, full, 3) : await prof.profileKernels(eng, full);
+  return {
+    bench: "scaling_kernels",
+    // [ms, work items, chunk sizes, what]: ms is meaningful at one thread only
+    kernels: recs.map((k) => [
+      round(k.ms, 4),
+      k.size,
+      k.chunks,
+      `${k.category} ${k.size}${k.reduction ? `x${k.reduction}` : ""}`,
+    ]),
+  };
+}
+
 const CHILDREN: Record<string, (threads: number) => Promise<Row>> = {
   dpo: () => dpoChild("shared"),
   "dpo:shared": () => dpoChild("shared"),
   "dpo:shared+ref": () => dpoChild("shared+ref"),
   "dpo:plain": () => dpoChild("plain"),
-  "profile:shared": () => dpoChild("shared", true),
-  "profile:plain": () => dpoChild("plain", true),
+  "profile:shared": () => dpoChild("shared", "profile"),
+  "profile:plain": () => dpoChild("plain", "profile"),
+  "scaling:kernels": () => dpoChild("shared", "scaling"),
   reward: () => rewardChild(),
   "diffusion-dpo": () => diffusionDpoChild(),
   "sample-lm": () => sampleLmChild(),
@@ -493,7 +540,7 @@ function runChild(name: string, threads: number): Row {
       env: {
         ...process.env,
         PREFOPT_THREADS: String(threads),
-        ...(threads === 1 && !name.startsWith("profile") ? { PREFOPT_INLINE: "1" } : {}),
+        ...(threads === 1 && !/^(profile|scaling)/.test(name) ? { PREFOPT_INLINE: "1" } : {}),
       },
       encoding: "utf8",
       cwd: ROOT,
@@ -604,6 +651,10 @@ function main(): void {
       }
       continue;
     }
+    if (name === "scaling") {
+      scaling(args.includes("--threads") ? threads : [1, 2, 4, 8, 16], repeat);
+      continue;
+    }
     const children =
       name === "dpo-variants" ? ["dpo:plain", "dpo:shared+ref", "dpo:shared"] : [name];
     const withTorch = (name === "dpo" || name === "dpo-variants") && torchAvailable();
@@ -658,6 +709,69 @@ function main(): void {
         });
       }
   }
+}
+
+/**
+ * The DPO step at each thread count in `list`, modelled (bench/scaling-model.ts) from each
+ * kernel's one-thread time, the pool's cut of every kernel at that count, and the host's costs
+ * fitted to the step measured at one and two threads (best of `repeat`). The cut is recorded by
+ * running the step with that many workers, which works on any machine; only the timing needs
+ * the cores.
+ */
+function scaling(list: number[], repeat: number): void {
+  const measured = new Map<string, Row>();
+  for (let rep = 0; rep < repeat; rep++)
+    for (const t of [1, 2]) keepBest(measured, String(t), runChild("dpo", t), "pairs_per_s");
+  const kernelsAt = (t: number) => runChild("scaling:kernels", t).kernels as KernelCut[];
+  const one = kernelsAt(1);
+  const cuts = new Map<number, KernelCut[]>([[1, one]]);
+  for (const t of new Set([2, ...list])) if (t > 1) cuts.set(t, kernelsAt(t));
+  const at = (t: number) => {
+    const cut = cuts.get(t) as KernelCut[];
+    return { compute: computeMs(one, cut), messages: workerMessages(cut), cut };
+  };
+  const wall = (t: number) => measured.get(String(t))?.ms_per_step as number;
+  const host = fitHostCost(
+    one.length,
+    { wallMs: wall(1), computeMs: at(1).compute },
+    { wallMs: wall(2), computeMs: at(2).compute, messages: at(2).messages },
+  );
+  emit({
+    bench: "dpo_scaling_host",
+    kernels: one.length,
+    kernel_ms_1thread: round(at(1).compute, 1),
+    per_kernel_ms: round(host.perKernelMs, 4),
+    per_message_ms: round(host.perMessageMs, 4),
+    measured_ms_per_step: { 1: wall(1), 2: wall(2) },
+    load: loadAvg(),
+  });
+  for (const t of list) {
+    const { compute, messages, cut } = at(t);
+    const ms = stepMs(compute, one.length, messages, host);
+    const m = measured.get(String(t));
+    emit({
+      bench: "dpo_scaling",
+      threads: t,
+      split_kernels: cut.filter((k) => k[2].length > 1).length,
+      worker_messages: messages,
+      compute_ms: round(compute, 1),
+      perfect_split_ms: round(at(1).compute / t, 1),
+      host_ms: round(ms - compute, 1),
+      model_ms_per_step: round(ms, 1),
+      model_pairs_per_s: round((shape.pairs * 1000) / ms),
+      ...(m ? { measured_pairs_per_s: m.pairs_per_s } : {}),
+    });
+  }
+  const top = Math.max(...list);
+  emit({
+    bench: "dpo_scaling_worst_cut",
+    threads: top,
+    kernels: worstCut(one, cuts.get(top) as KernelCut[], top).map((k) => ({
+      ...k,
+      ms: round(k.ms, 2),
+      lostMs: round(k.lostMs, 2),
+    })),
+  });
 }
 
 function loadAvg(): number {

@@ -1117,8 +1117,12 @@ var AluExp = class AluExp {
 			default: throw new Error(`Missing implemementation for ${this.op}`);
 		}
 	}
-	/** Get this expression in debug format as a string. */
-	toString() {
+	/**
+	* Get this expression in debug format as a string. prefopt patch: `maxPart` cuts every
+	* sub-expression's text to about that many characters (a shared sub-expression is printed
+	* once per use, so the text of a deep expression can outgrow the longest string).
+	*/
+	toString(maxPart = Infinity) {
 		const BIN_SYM = {
 			["Add"]: "+",
 			["Sub"]: "-",
@@ -1131,7 +1135,9 @@ var AluExp = class AluExp {
 			["Cmpne"]: "!="
 		};
 		const UNARY_SYM = { ["Reciprocal"]: "1/" };
-		return this.fold((node, parts) => {
+		const cut = (text) => text.length <= maxPart ? text : `${text.slice(0, maxPart / 2)}…${text.slice(-maxPart / 2)}`;
+		return this.fold((node, whole) => {
+			const parts = whole.map(cut);
 			switch (node.op) {
 				case "Const": return "" + (node.dtype === "bool" ? Boolean(node.arg) : node.arg);
 				case "Variable": return `$${node.arg}:${node.dtype}`;
@@ -2926,7 +2932,7 @@ function traceSourceInfo(source) {
 	let color;
 	if (source instanceof Kernel) {
 		label = `Kernel[${humanSize(source.size)}]`;
-		properties.push(["exp", `${source.exp}`]);
+		properties.push(["exp", source.exp.toString(8192)]);
 		properties.push(["size", `${source.size}`]);
 		properties.push(["nargs", `${source.nargs}`]);
 		if (!source.reduction) color = "primary";

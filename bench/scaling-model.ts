@@ -1,0 +1,80 @@
+/**
+ * The DPO step's time at N cores, modelled from what can be measured on fewer: each kernel's
+ * time on one thread, how the engine's pool cuts each kernel into chunks at N threads (recorded
+ * by running the step with N workers: the cut depends only on the kernel's size and tiling, not
+ * on the cores), and the host's cost per kernel and per worker message, fitted to the measured
+ * one- and two-thread steps.
+ *
+ *   step(N) = compute(N) + perKernel · kernels + perMessage · messages(N)
+ *   compute(N) = Σ_k t1_k · (largest chunk of k at N) / (work of k)
+ *
+ * compute(N) assumes a chunk runs at one thread's speed, so it is the best the split allows
+ * (memory bandwidth shared by 16 cores only makes it slower).
+ */
+
+/** One kernel: its time on one thread (ms), its work items, its chunks' work items, what it is. */
+export type KernelCut = [ms: number, size: number, chunks: number[], label?: string];
+
+/** Time of the longest chunk, kernel by kernel, summed: the step's kernel time at this cut. */
+export function computeMs(oneThread: KernelCut[], cut: KernelCut[]): number {
+  if (oneThread.length !== cut.length)
+    throw new Error(`scaling: ${oneThread.length} kernels at one thread, ${cut.length} cut`);
+  let total = 0;
+  oneThread.forEach(([ms, size], i) => {
+    const [, n, chunks] = cut[i];
+    if (n !== size) throw new Error(`scaling: kernel ${i} has ${size} items, ${n} when cut`);
+    total += chunks.length > 0 && size > 0 ? (ms * Math.max(...chunks)) / size : ms;
+  });
+  return total;
+}
+
+/** Messages to worker threads in one step: every chunk but the one the calling thread runs. */
+export function workerMessages(cut: KernelCut[]): number {
+  return cut.reduce((s, [, , chunks]) => s + Math.max(0, chunks.length - 1), 0);
+}
+
+export type HostCost = { perKernelMs: number; perMessageMs: number };
+
+/**
+ * The host's costs, from the step measured at one thread (kernels inline: no messages) and at
+ * two (one message per kernel that is split).
+ */
+export function fitHostCost(
+  kernels: number,
+  one: { wallMs: number; computeMs: number },
+  two: { wallMs: number; computeMs: number; messages: number },
+): HostCost {
+  const perKernelMs = Math.max(0, (one.wallMs - one.computeMs) / kernels);
+  const rest = two.wallMs - two.computeMs - perKernelMs * kernels;
+  return { perKernelMs, perMessageMs: two.messages > 0 ? Math.max(0, rest / two.messages) : 0 };
+}
+
+/** The modelled step time (ms) at a cut with `messages` worker messages. */
+export function stepMs(compute: number, kernels: number, messages: number, host: HostCost): number {
+  return compute + host.perKernelMs * kernels + host.perMessageMs * messages;
+}
+
+/**
+ * The kernels that lose the most to the cut: one-thread ms beyond a perfect split over `threads`,
+ * with their work items and chunk count, largest loss first.
+ */
+export function worstCut(
+  oneThread: KernelCut[],
+  cut: KernelCut[],
+  threads: number,
+  top = 8,
+): { label: string; ms: number; lostMs: number; chunks: number }[] {
+  return oneThread
+    .map(([ms, size, , label], index) => {
+      const chunks = cut[index][2];
+      const longest = chunks.length > 0 && size > 0 ? (ms * Math.max(...chunks)) / size : ms;
+      return {
+        label: label ?? `kernel ${index}`,
+        ms,
+        lostMs: longest - ms / threads,
+        chunks: chunks.length,
+      };
+    })
+    .sort((a, b) => b.lostMs - a.lostMs)
+    .slice(0, top);
+}
