@@ -1,7 +1,8 @@
 /**
  * The kernel profiler behind `npm run bench -- profile` and `-- scaling` (bench/profiler.ts) and
  * the scaling model (bench/scaling-model.ts): with three workers every kernel's chunks cover its
- * work exactly, a matrix product is recognised, and an expression whose shared sub-expressions
+ * work exactly, a matrix product is recognised and its two row tiles are cut finer so that all
+ * three threads share it (the engine patch's pool), and an expression whose shared sub-expressions
  * print to more than the longest string is still traced (the engine patch cuts the trace's text).
  */
 import assert from "node:assert/strict";
@@ -20,41 +21,58 @@ type Prof = typeof import("../../bench/profiler.js");
 type Eng = typeof import("../../src/engine/jax.js");
 let prof: Prof;
 let eng: Eng;
+let HostRng: typeof import("../../src/engine/random.js").HostRng;
 
 before(async () => {
   process.env.PREFOPT_THREADS = "3";
   delete process.env.PREFOPT_INLINE;
-  // the profiler's timed Worker has to be in place before the engine starts
+  // the profiler's timed Worker has to be in place before anything imports the engine
   prof = await import("../../bench/profiler.js");
   eng = await import("../../src/engine/jax.js");
+  ({ HostRng } = await import("../../src/engine/random.js"));
   await (await import("../../src/engine/init.js")).initEngine();
 });
 
 describe("kernel profiler", () => {
-  test("every kernel's chunks add up to its work, at most one per worker", async () => {
+  test("every kernel's chunks add up to its work; a product's 2 row tiles are cut over 3 threads", async () => {
     const { jit, numpy } = eng;
     const f = jit((a: np.Array, b: np.Array) => numpy.tanh(numpy.matmul(a, b)).mul(2));
-    const a = numpy.ones([256, 64]);
-    const b = numpy.ones([64, 96]);
-    await f(a.ref, b.ref).blockUntilReady(); // compile outside the profile
+    const [m, k, n] = [256, 64, 96];
+    const rng = new HostRng(3);
+    const input = (len: number): Float32Array<ArrayBuffer> =>
+      Float32Array.from({ length: len }, () => rng.normal() / 4);
+    const [a0, b0, a, b] = [input(m * k), input(k * n), input(m * k), input(k * n)];
+    const arr = (x: Float32Array<ArrayBuffer>, r: number, c: number) =>
+      numpy.array(x).reshape([r, c]);
+    await f(arr(a0, m, k), arr(b0, k, n)).blockUntilReady(); // compile outside the profile
+    let res: np.Array | null = null;
     const recs = await prof.profileKernels(eng, async () => {
-      await f(a.ref, b.ref).blockUntilReady();
+      res = f(arr(a, m, k), arr(b, k, n));
+      await res.blockUntilReady();
     });
+    const out = (await (res as unknown as np.Array).data()) as Float32Array;
     const mm = recs.filter((r) => r.category === "matmul");
     assert.equal(mm.length, 1, recs.map((r) => `${r.category} ${r.exp}`).join("\n"));
-    assert.equal(mm[0].size, 256 * 96);
-    assert.equal(mm[0].flops, 2 * 256 * 96 * 64);
+    assert.equal(mm[0].size, m * n);
+    assert.equal(mm[0].flops, 2 * m * n * k);
     for (const r of recs) {
       assert.equal(
         r.chunks.reduce((s, c) => s + c, 0),
         r.size,
+        `${r.label} ${r.category} ${r.chunks} ${r.exp.slice(0, 100)}`,
       );
       assert.ok(r.chunks.length >= 1 && r.chunks.length <= 3, `${r.chunks}`);
     }
-    // 256 rows in tiles of at most 128: more than one chunk, so the split is seen
-    assert.ok(mm[0].chunks.length > 1, `${mm[0].chunks}`);
-    a.dispose();
-    b.dispose();
+    // 256 rows are 2 tiles of 128: the pool cuts them finer (86, 86 and 84 rows) for 3 threads
+    assert.deepEqual(mm[0].chunks, [86 * n, 86 * n, 84 * n]);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
+        const want = 2 * Math.tanh(s);
+        if (Math.abs(out[i * n + j] - want) > 1e-5)
+          assert.fail(`row ${i} column ${j}: ${out[i * n + j]}, float64 gives ${want}`);
+      }
   });
 
   test("a kernel whose expression prints to more than the longest string is traced", async () => {

@@ -3849,8 +3849,8 @@ var WasmWorkerPool = class {
 	* Returns an epoch that can be used to wait for the ongoing work to complete,
 	* which is guaranteed to be monotonically increasing.
 	*/
-	dispatch(kernelHash, module, ptrs, size, chunkAlignment = 16, minWorkPerWorker = MIN_ELEMS_PER_THREAD) {
-		return this.#enqueue(() => this.#dispatchNow(kernelHash, module, ptrs, size, chunkAlignment, minWorkPerWorker));
+	dispatch(kernelHash, module, ptrs, size, chunkAlignment = 16, minWorkPerWorker = MIN_ELEMS_PER_THREAD, finestChunkAlignment = chunkAlignment) {
+		return this.#enqueue(() => this.#dispatchNow(kernelHash, module, ptrs, size, chunkAlignment, minWorkPerWorker, finestChunkAlignment));
 	}
 	/**
 	* Dispatch a CPU fallback routine on a worker.
@@ -3875,10 +3875,16 @@ var WasmWorkerPool = class {
 		});
 		return this.#epochEnd;
 	}
-	async #dispatchNow(kernelHash, module, ptrs, size, chunkAlignment, minWorkPerWorker) {
+	async #dispatchNow(kernelHash, module, ptrs, size, chunkAlignment, minWorkPerWorker, finestChunkAlignment = chunkAlignment) {
 		if (size === 0) return;
 		const main = this.#mainChunk ? 1 : 0;
 		const n = Math.min(this.#workers.length + main, Math.ceil(size / minWorkPerWorker));
+		// prefopt patch: a tiled product whose row tiles do not spread evenly over the threads (a
+		// weight's gradient: 256 rows are 2 tiles of 128 for 16 threads) is cut at a finer row
+		// multiple that its kernel also runs on the fast path (down to its register tile's rows):
+		// the coarsest one whose longest chunk is as short as the finest cut's
+		const longest = (align) => Math.ceil(size / n / align) * align;
+		while (longest(chunkAlignment) > longest(finestChunkAlignment) && chunkAlignment / 2 % finestChunkAlignment === 0) chunkAlignment /= 2;
 		const chunkSize = Math.ceil(size / n / chunkAlignment) * chunkAlignment;
 		const promises = [];
 		for (let i = main; i < n; i++) {
@@ -5995,6 +6001,7 @@ function codegenWasm(kernel) {
 		bytes: cg.finish(),
 		workSize: kernel.size,
 		chunkAlignment: tiledPlan ? tiledPlan.tileRows * tiledPlan.tileSize : 16,
+		finestChunkAlignment: tiledPlan ? tiledPlan.microRows * tiledPlan.tileSize : 16,
 		minWorkPerWorker: tiledPlan && kernel.size / tiledPlan.tileSize >= 1024 ? tiledPlan.tileSize * 32 : void 0
 	};
 }
@@ -6173,7 +6180,7 @@ var WasmBackend = class {
 			const { program } = exe.data;
 			const ptrs = [...inputs, ...outputs].map((slot) => this.#buffers.get(slot).ptr);
 			if (this.#workerPool && !sync) {
-				const epoch = this.#workerPool.dispatch(program.kernelHash, program.module, ptrs, program.workSize, program.chunkAlignment, program.minWorkPerWorker);
+				const epoch = this.#workerPool.dispatch(program.kernelHash, program.module, ptrs, program.workSize, program.chunkAlignment, program.minWorkPerWorker, program.finestChunkAlignment);
 				for (const slot of outputs) this.#pendingWork.set(slot, epoch);
 				this.#workerPool.waitForEpoch(epoch).then(() => {
 					for (const slot of outputs) if (this.#pendingWork.get(slot) === epoch) this.#pendingWork.delete(slot);
