@@ -1698,11 +1698,21 @@ function runScatter(type, [updates, ...indices], [output], { op, shape: outputSh
 	const indexStrides = indexShapes.map(shapeStrides);
 	const outputAxisToIndex = outputShape.map((_, d) => indexedAxes.indexOf(d));
 	const freeUpdateDims = updateShape.map((_, i) => i).filter((i) => i < outDim || i >= outDim + indexRank);
-	for (let i = 0; i < updates.length; i++) {
+	// prefopt patch: the trailing output axes that no index selects and that the update's own
+	// last dims fill in order (an embedding's gradient: whole rows) are written as one contiguous
+	// run of `run` elements per destination, instead of working out every element's coordinates
+	let axes = outputShape.length;
+	let run = 1;
+	for (let t = 0; axes > 0 && outputAxisToIndex[axes - 1] === -1 && t < freeUpdateDims.length; t++) {
+		const d = freeUpdateDims[freeUpdateDims.length - 1 - t];
+		if (d !== updateShape.length - 1 - t || d < outDim + indexRank || updateShape[d] !== outputShape[axes - 1]) break;
+		run *= outputShape[--axes];
+	}
+	for (let i = 0; i < updates.length; i += run) {
 		let outputIndex = 0;
 		let valid = true;
 		let freeDim = 0;
-		for (let outputAxis = 0; outputAxis < outputShape.length; outputAxis++) {
+		for (let outputAxis = 0; outputAxis < axes; outputAxis++) {
 			const indexInput = outputAxisToIndex[outputAxis];
 			let coord;
 			if (indexInput === -1) {
@@ -1727,9 +1737,11 @@ function runScatter(type, [updates, ...indices], [output], { op, shape: outputSh
 			outputIndex += coord * outputStrides[outputAxis];
 		}
 		if (!valid) continue;
-		if (accumulate && type.inputDtypes[0] === "bool") output[outputIndex] |= updates[i];
-		else if (accumulate) output[outputIndex] += updates[i];
-		else output[outputIndex] = updates[i];
+		for (let j = 0; j < run; j++) {
+			if (accumulate && type.inputDtypes[0] === "bool") output[outputIndex + j] |= updates[i + j];
+			else if (accumulate) output[outputIndex + j] += updates[i + j];
+			else output[outputIndex + j] = updates[i + j];
+		}
 	}
 }
 function runTriangularSolve(type, [a, b], [x], { unitDiagonal }) {
