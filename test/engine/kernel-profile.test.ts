@@ -34,7 +34,7 @@ before(async () => {
 });
 
 describe("kernel profiler", () => {
-  test("every kernel's chunks add up to its work; a product's 2 row tiles are cut over 3 threads", async () => {
+  test("chunks add up to each kernel's work; 2 row tiles are cut for 3 threads, a small map is not", async () => {
     const { jit, numpy } = eng;
     const f = jit((a: np.Array, b: np.Array) => numpy.tanh(numpy.matmul(a, b)).mul(2));
     const [m, k, n] = [256, 64, 96];
@@ -65,6 +65,10 @@ describe("kernel profiler", () => {
     }
     // 256 rows are 2 tiles of 128: the pool cuts them finer (86, 86 and 84 rows) for 3 threads
     assert.deepEqual(mm[0].chunks, [86 * n, 86 * n, 84 * n]);
+    // tanh(·)·2 over 24,576 items is less work than one thread's least (65,536): not cut
+    const ew = recs.filter((r) => r.category === "elementwise");
+    assert.ok(ew.length >= 1);
+    for (const r of ew) assert.deepEqual(r.chunks, [r.size]);
     for (let i = 0; i < m; i++)
       for (let j = 0; j < n; j++) {
         let s = 0;

@@ -3733,6 +3733,12 @@ function hasSharedArrayBuffer() {
 	return typeof SharedArrayBuffer !== "undefined" && typeof Worker !== "undefined";
 }
 const MIN_ELEMS_PER_THREAD = 512;
+/**
+* prefopt patch: the least work (output elements × reduction length) a kernel hands to a thread.
+* A chunk sent to a worker costs a message round trip (tens of µs); 65536 items of an elementwise
+* kernel take about as long, so smaller shares are not worth a thread.
+*/
+const MIN_WORK_PER_THREAD = 65536;
 const WORKER_SOURCE = `
 ${cpuRoutineJSForWorkers()}
 
@@ -6014,7 +6020,7 @@ function codegenWasm(kernel) {
 		workSize: kernel.size,
 		chunkAlignment: tiledPlan ? tiledPlan.tileRows * tiledPlan.tileSize : 16,
 		finestChunkAlignment: tiledPlan ? tiledPlan.microRows * tiledPlan.tileSize : 16,
-		minWorkPerWorker: tiledPlan && kernel.size / tiledPlan.tileSize >= 1024 ? tiledPlan.tileSize * 32 : void 0
+		minWorkPerWorker: Math.max(tiledPlan && kernel.size / tiledPlan.tileSize >= 1024 ? tiledPlan.tileSize * 32 : MIN_ELEMS_PER_THREAD, Math.ceil(MIN_WORK_PER_THREAD / (re ? re.size : 1)))
 	};
 }
 //#endregion
