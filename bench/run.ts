@@ -243,8 +243,16 @@ async function dpoChild(
     for (const x of tree.leaves({ params, state } as never) as np.Array[])
       await x.blockUntilReady();
   };
-  if (profile === "profile") return profileChild(stepFn, settle);
-  if (profile === "scaling") return scalingChild(stepFn, settle);
+  if (profile) {
+    // one step and its settling, twice untimed (compilation, V8 tier-up) before the profile
+    const full = async () => {
+      await stepFn();
+      await settle();
+    };
+    await full();
+    await full();
+    return profile === "profile" ? profileChild(full) : scalingChild(full);
+  }
   const ms = await timeSteps(stepFn, shape.steps);
   return {
     bench: "dpo_step",
@@ -405,20 +413,11 @@ async function sampleDiffusionChild(): Promise<Row> {
   };
 }
 
-/** Kernel profile of `stepFn` (best of 3 runs per kernel) and the engine's matmul peak in the same process. */
-async function profileChild(
-  stepFn: () => Promise<void>,
-  settle: () => Promise<void>,
-): Promise<Row> {
+/** Kernel profile of `full` (a warmed step; best of 3 runs per kernel) and the engine's matmul peak in the same process. */
+async function profileChild(full: () => Promise<void>): Promise<Row> {
   const prof = await import("./profiler.js");
   const eng = await import("../src/engine/jax.js");
   const { jit, numpy: np, random } = eng;
-  const full = async () => {
-    await stepFn();
-    await settle();
-  };
-  await full();
-  await full();
   const t0 = performance.now();
   const recs = await prof.profileMin(eng, full, 3);
   const wall = (performance.now() - t0) / 3;
@@ -479,18 +478,9 @@ async function profileChild(
  * kernel's work is cut into), and at one thread each kernel's time, the fastest of 3 steps
  * (bench/scaling-model.ts turns both into the step time at N cores).
  */
-async function scalingChild(
-  stepFn: () => Promise<void>,
-  settle: () => Promise<void>,
-): Promise<Row> {
+async function scalingChild(full: () => Promise<void>): Promise<Row> {
   const prof = await import("./profiler.js");
   const eng = await import("../src/engine/jax.js");
-  const full = async () => {
-    await stepFn();
-    await settle();
-  };
-  await full();
-  await full();
   const threads = Number(process.env.PREFOPT_THREADS);
   const recs =
     threads === 1 ? await prof.profileMin(eng, full, 3) : await prof.profileKernels(eng, full);
