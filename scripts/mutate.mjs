@@ -63,6 +63,7 @@ export const AREAS = {
   preference: {
     mutate: ["src/data/preference-data.ts", "src/data/preference-collate.ts"],
     tests: [
+      "test/preference-data-rows.test.ts",
       "test/preference-data-roundtrip.test.ts",
       "test/preference-collate.test.ts",
       "test/preference-data.test.ts",
