@@ -72,6 +72,7 @@ export const AREAS = {
   safetensors: {
     mutate: ["src/engine/safetensors.ts", "src/engine/safetensors-stream.ts"],
     tests: [
+      "test/engine/safetensors-host-edges.test.ts",
       "test/engine/safetensors-stream-edges.test.ts",
       "test/engine/safetensors-stream.test.ts",
       "test/engine/safetensors.test.ts",
