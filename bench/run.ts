@@ -35,7 +35,9 @@ import type { numpy as np } from "../src/engine/jax.js";
 import {
   computeMs,
   fitHostCost,
+  type HostCost,
   type KernelCut,
+  splitKernels,
   stepMs,
   workerMessages,
   worstCut,
@@ -718,37 +720,54 @@ function scaling(list: number[], repeat: number): void {
   for (const t of new Set([2, ...list])) if (t > 1) cuts.set(t, kernelsAt(t));
   const at = (t: number) => {
     const cut = cuts.get(t) as KernelCut[];
-    return { compute: computeMs(one, cut), messages: workerMessages(cut), cut };
+    return {
+      compute: computeMs(one, cut),
+      shape: { kernels: cut.length, split: splitKernels(cut), messages: workerMessages(cut) },
+    };
   };
   const wall = (t: number) => measured.get(String(t))?.ms_per_step as number;
-  const host = fitHostCost(
-    one.length,
-    { wallMs: wall(1), computeMs: at(1).compute },
-    { wallMs: wall(2), computeMs: at(2).compute, messages: at(2).messages },
-  );
+  // --host-ms PER_KERNEL,PER_HAND_OFF: host costs from another run (to compare two engines alike)
+  const given = flag("host-ms", "");
+  const host: HostCost = given
+    ? { perKernelMs: Number(given.split(",")[0]), perHandOffMs: Number(given.split(",")[1]) }
+    : fitHostCost(
+        one.length,
+        { wallMs: wall(1), computeMs: at(1).compute },
+        { wallMs: wall(2), computeMs: at(2).compute, split: at(2).shape.split },
+      );
+  // --extra-message-us X: one more model, each message past a kernel's first costing X µs
+  const extraUs = flag("extra-message-us", "");
   emit({
     bench: "dpo_scaling_host",
     kernels: one.length,
     kernel_ms_1thread: round(at(1).compute, 1),
     per_kernel_ms: round(host.perKernelMs, 4),
-    per_message_ms: round(host.perMessageMs, 4),
+    per_hand_off_ms: round(host.perHandOffMs, 4),
+    host_costs: given ? "given (--host-ms)" : "fitted to the measured 1- and 2-thread steps",
     measured_ms_per_step: { 1: wall(1), 2: wall(2) },
     load: loadAvg(),
   });
   for (const t of list) {
-    const { compute, messages, cut } = at(t);
-    const ms = stepMs(compute, one.length, messages, host);
+    const { compute, shape: cut } = at(t);
+    const model = (extraMs: number) => round(stepMs(compute, cut, host, extraMs), 1);
+    const pairs = (ms: number) => round((shape.pairs * 1000) / ms);
+    const overlapped = model(0);
+    const serial = model(host.perHandOffMs);
     const m = measured.get(String(t));
     emit({
       bench: "dpo_scaling",
       threads: t,
-      split_kernels: cut.filter((k) => k[2].length > 1).length,
-      worker_messages: messages,
+      split_kernels: cut.split,
+      worker_messages: cut.messages,
       compute_ms: round(compute, 1),
       perfect_split_ms: round(at(1).compute / t, 1),
-      host_ms: round(ms - compute, 1),
-      model_ms_per_step: round(ms, 1),
-      model_pairs_per_s: round((shape.pairs * 1000) / ms),
+      // each further message of a kernel free (round trips overlap) or a full hand-off (queued)
+      model_ms_per_step: { overlapped, serial },
+      model_pairs_per_s: { overlapped: pairs(overlapped), serial: pairs(serial) },
+      ...(extraUs ? { model_ms_at_extra_message_us: model(Number(extraUs) / 1000) } : {}),
+      ...(extraUs
+        ? { model_pairs_per_s_at_extra_message_us: pairs(model(Number(extraUs) / 1000)) }
+        : {}),
       ...(m ? { measured_pairs_per_s: m.pairs_per_s } : {}),
     });
   }

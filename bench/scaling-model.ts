@@ -2,14 +2,17 @@
  * The DPO step's time at N cores, modelled from what can be measured on fewer: each kernel's
  * time on one thread, how the engine's pool cuts each kernel into chunks at N threads (recorded
  * by running the step with N workers: the cut depends only on the kernel's size and tiling, not
- * on the cores), and the host's cost per kernel and per worker message, fitted to the measured
- * one- and two-thread steps.
+ * on the cores), and the host's costs, fitted to the measured one- and two-thread steps: per
+ * kernel (the calling thread's work for any kernel) and per hand-off (a split kernel's round trip
+ * to the workers and back; at two threads a split kernel sends exactly one message).
  *
- *   step(N) = compute(N) + perKernel · kernels + perMessage · messages(N)
+ *   step(N) = compute(N) + perKernel · kernels + perHandOff · split(N) + extra · (messages(N) − split(N))
  *   compute(N) = Σ_k t1_k · (largest chunk of k at N) / (work of k)
  *
- * compute(N) assumes a chunk runs at one thread's speed, so it is the best the split allows
- * (memory bandwidth shared by 16 cores only makes it slower).
+ * `extra` is what each further message of a kernel adds, which two cores cannot show: 0 when the
+ * messages' round trips overlap completely, perHandOff when they queue one after another. The
+ * two bound the step. compute(N) assumes a chunk runs at one thread's speed, so it is the best
+ * the split allows (memory bandwidth shared by 16 cores only makes it slower).
  */
 
 /** One kernel: its time on one thread (ms), its work items, its chunks' work items, what it is. */
@@ -33,25 +36,40 @@ export function workerMessages(cut: KernelCut[]): number {
   return cut.reduce((s, [, , chunks]) => s + Math.max(0, chunks.length - 1), 0);
 }
 
-export type HostCost = { perKernelMs: number; perMessageMs: number };
+/** Kernels cut into two or more chunks: each is one hand-off to the workers. */
+export function splitKernels(cut: KernelCut[]): number {
+  return cut.filter(([, , chunks]) => chunks.length > 1).length;
+}
+
+export type HostCost = { perKernelMs: number; perHandOffMs: number };
 
 /**
- * The host's costs, from the step measured at one thread (kernels inline: no messages) and at
- * two (one message per kernel that is split).
+ * The host's costs, from the step measured at one thread (kernels inline: no hand-offs) and at
+ * two (one message per split kernel).
  */
 export function fitHostCost(
   kernels: number,
   one: { wallMs: number; computeMs: number },
-  two: { wallMs: number; computeMs: number; messages: number },
+  two: { wallMs: number; computeMs: number; split: number },
 ): HostCost {
   const perKernelMs = Math.max(0, (one.wallMs - one.computeMs) / kernels);
   const rest = two.wallMs - two.computeMs - perKernelMs * kernels;
-  return { perKernelMs, perMessageMs: two.messages > 0 ? Math.max(0, rest / two.messages) : 0 };
+  return { perKernelMs, perHandOffMs: two.split > 0 ? Math.max(0, rest / two.split) : 0 };
 }
 
-/** The modelled step time (ms) at a cut with `messages` worker messages. */
-export function stepMs(compute: number, kernels: number, messages: number, host: HostCost): number {
-  return compute + host.perKernelMs * kernels + host.perMessageMs * messages;
+/** The modelled step time (ms): `extraMessageMs` is what each message past a kernel's first adds. */
+export function stepMs(
+  compute: number,
+  cut: { kernels: number; split: number; messages: number },
+  host: HostCost,
+  extraMessageMs: number,
+): number {
+  return (
+    compute +
+    host.perKernelMs * cut.kernels +
+    host.perHandOffMs * cut.split +
+    extraMessageMs * (cut.messages - cut.split)
+  );
 }
 
 /**

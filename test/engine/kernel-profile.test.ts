@@ -11,6 +11,7 @@ import {
   computeMs,
   fitHostCost,
   type KernelCut,
+  splitKernels,
   stepMs,
   workerMessages,
   worstCut,
@@ -119,14 +120,20 @@ describe("scaling model", () => {
   });
 
   test("the host costs fitted to two measured steps give those steps back", () => {
+    // 3 kernels at 0.5 ms each on the host; at two threads 2 are split, 0.25 ms a hand-off
     const host = fitHostCost(
       3,
       { wallMs: 14 + 3 * 0.5, computeMs: 14 },
-      { wallMs: 7 + 3 * 0.5 + 4 * 0.25, computeMs: 7, messages: 4 },
+      { wallMs: 7 + 3 * 0.5 + 2 * 0.25, computeMs: 7, split: 2 },
     );
     assert.ok(Math.abs(host.perKernelMs - 0.5) < 1e-12);
-    assert.ok(Math.abs(host.perMessageMs - 0.25) < 1e-12);
-    assert.ok(Math.abs(stepMs(computeMs(one, cut), 3, 4, host) - (7 + 1.5 + 1)) < 1e-12);
+    assert.ok(Math.abs(host.perHandOffMs - 0.25) < 1e-12);
+    assert.equal(splitKernels(cut), 2);
+    const shape = { kernels: 3, split: splitKernels(cut), messages: workerMessages(cut) };
+    const c = computeMs(one, cut);
+    // the 2 messages past each split kernel's first: free when they overlap, a hand-off each when queued
+    assert.ok(Math.abs(stepMs(c, shape, host, 0) - (c + 1.5 + 0.5)) < 1e-12);
+    assert.ok(Math.abs(stepMs(c, shape, host, 0.25) - (c + 1.5 + 0.5 + 2 * 0.25)) < 1e-12);
   });
 
   test("the worst-cut kernel is the one furthest from a perfect split", () => {
