@@ -162,7 +162,8 @@ export async function profileKernels(
     k.ms = Math.max(k.ms, s.ms ?? 0);
     if (s.kind === "kernel") k.chunks.push((s.end ?? 0) - (s.begin ?? 0));
   }
-  const runs = order.map((k) => bySeq.get(k) ?? { ms: 0, chunks: [] });
+  const noRun = () => ({ ms: 0, chunks: [] as number[] });
+  const runs = order.map((k) => bySeq.get(k) ?? noRun());
   const out: KernelRecord[] = [];
   let i = 0;
   for (const m of measures) {
@@ -173,10 +174,7 @@ export async function profileKernels(
     const rsize = red ? Number(red.split(":")[1]) : 0;
     const category = classify(m.name, exp, red);
     // kernels of size 0 send no message
-    const run =
-      m.name.startsWith("Kernel") && size === 0
-        ? { ms: 0, chunks: [] }
-        : (runs[i++] ?? { ms: 0, chunks: [] });
+    const run = m.name.startsWith("Kernel") && size === 0 ? noRun() : (runs[i++] ?? noRun());
     out.push({
       category,
       label: m.name,

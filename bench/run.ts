@@ -753,6 +753,7 @@ function scaling(list: number[], repeat: number): void {
     const pairs = (ms: number) => round((shape.pairs * 1000) / ms);
     const overlapped = model(0);
     const serial = model(host.perHandOffMs);
+    const calibrated = extraUs ? model(Number(extraUs) / 1000) : undefined;
     const m = measured.get(String(t));
     emit({
       bench: "dpo_scaling",
@@ -764,10 +765,12 @@ function scaling(list: number[], repeat: number): void {
       // each further message of a kernel free (round trips overlap) or a full hand-off (queued)
       model_ms_per_step: { overlapped, serial },
       model_pairs_per_s: { overlapped: pairs(overlapped), serial: pairs(serial) },
-      ...(extraUs ? { model_ms_at_extra_message_us: model(Number(extraUs) / 1000) } : {}),
-      ...(extraUs
-        ? { model_pairs_per_s_at_extra_message_us: pairs(model(Number(extraUs) / 1000)) }
-        : {}),
+      ...(calibrated === undefined
+        ? {}
+        : {
+            model_ms_at_extra_message_us: calibrated,
+            model_pairs_per_s_at_extra_message_us: pairs(calibrated),
+          }),
       ...(m ? { measured_pairs_per_s: m.pairs_per_s } : {}),
     });
   }

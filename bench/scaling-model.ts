@@ -18,6 +18,11 @@
 /** One kernel: its time on one thread (ms), its work items, its chunks' work items, what it is. */
 export type KernelCut = [ms: number, size: number, chunks: number[], label?: string];
 
+/** A kernel's time at a cut: its longest chunk's share of its one-thread time (all of it when uncut or a routine). */
+function longestChunkMs(ms: number, size: number, chunks: number[]): number {
+  return chunks.length > 0 && size > 0 ? (ms * Math.max(...chunks)) / size : ms;
+}
+
 /** Time of the longest chunk, kernel by kernel, summed: the step's kernel time at this cut. */
 export function computeMs(oneThread: KernelCut[], cut: KernelCut[]): number {
   if (oneThread.length !== cut.length)
@@ -26,7 +31,7 @@ export function computeMs(oneThread: KernelCut[], cut: KernelCut[]): number {
   oneThread.forEach(([ms, size], i) => {
     const [, n, chunks] = cut[i];
     if (n !== size) throw new Error(`scaling: kernel ${i} has ${size} items, ${n} when cut`);
-    total += chunks.length > 0 && size > 0 ? (ms * Math.max(...chunks)) / size : ms;
+    total += longestChunkMs(ms, size, chunks);
   });
   return total;
 }
@@ -85,11 +90,10 @@ export function worstCut(
   return oneThread
     .map(([ms, size, , label], index) => {
       const chunks = cut[index][2];
-      const longest = chunks.length > 0 && size > 0 ? (ms * Math.max(...chunks)) / size : ms;
       return {
         label: label ?? `kernel ${index}`,
         ms,
-        lostMs: longest - ms / threads,
+        lostMs: longestChunkMs(ms, size, chunks) - ms / threads,
         chunks: chunks.length,
       };
     })
