@@ -22,7 +22,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type HostTensor, writeSafetensors } from "../src/engine/safetensors.js";
 import { configToHF } from "../src/models/lm/config.js";
-import { tensorSpecs } from "../src/models/lm/hf-tensors.js";
+import { hostWeights } from "./host-weights.js";
+import { presetConfig } from "./presets.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, def: string) => {
@@ -32,8 +33,6 @@ const flag = (name: string, def: string) => {
 const out = flag("out", "/tmp/gpt2-small");
 const nPairs = Number(flag("pairs", "32"));
 const preset = flag("preset", "gpt2");
-if (preset !== "gpt2" && preset !== "qwen-0.5b")
-  throw new Error(`--preset: gpt2 or qwen-0.5b, got ${preset}`);
 const VOCAB = 50257;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const bundled = join(ROOT, "models", "text-base");
@@ -97,27 +96,13 @@ function preferencePairs(n: number): string {
 }
 
 /**
- * The 0.5B shape's weights made on the host (the engine's eager random.normal over a
- * 151936 × 896 embedding holds several copies at once and exceeds the 4 GiB heap): norm gains 1,
- * biases 0, the rest uniform with standard deviation 0.02 (xorshift32, seed fixed).
+ * The 0.5B shape's weights made on the host (bench/host-weights.ts: the engine's eager
+ * random.normal over a 151936 × 896 embedding holds several copies at once and exceeds the
+ * 4 GiB heap).
  */
 function writeHostWeights(c: import("../src/models/lm/config.js").LMConfig): void {
-  let x = 2463534242;
-  const half = 0.02 * Math.sqrt(3);
   const host: Record<string, HostTensor> = {};
-  for (const spec of tensorSpecs(c)) {
-    const n = spec.shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n);
-    if (/norm/.test(spec.name)) data.fill(1);
-    else if (!spec.name.endsWith(".bias"))
-      for (let i = 0; i < n; i++) {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        data[i] = ((x >>> 0) / 4294967296 - 0.5) * 2 * half;
-      }
-    host[spec.name] = { dtype: "F32", shape: spec.shape, data };
-  }
+  for (const [name, t] of hostWeights(c)) host[name] = { dtype: "F32", ...t };
   writeSafetensors(join(out, "model.safetensors"), host, { format: "pt" });
   writeFileSync(join(out, "config.json"), JSON.stringify(configToHF(c), null, 2));
   writeFileSync(
@@ -130,30 +115,16 @@ async function main() {
   const { initEngine } = await import("../src/engine/init.js");
   await initEngine();
   const { makeKey } = await import("../src/engine/random.js");
-  const { gpt2Config, llamaConfig } = await import("../src/models/lm/config.js");
   const { initParams } = await import("../src/models/lm/params.js");
   const { savePretrained } = await import("../src/models/lm/hf.js");
   const { tree } = await import("../src/engine/jax.js");
   mkdirSync(out, { recursive: true });
-  const c =
-    preset === "gpt2"
-      ? gpt2Config({ vocabSize: VOCAB, bosTokenId: VOCAB - 1, eosTokenId: VOCAB - 1 })
-      : llamaConfig({
-          vocabSize: 151936,
-          dModel: 896,
-          nLayer: 24,
-          nHead: 14,
-          nKvHead: 2,
-          headDim: 64,
-          dFF: 4864,
-          maxPositions: 32768,
-          normEps: 1e-6,
-          ropeTheta: 1e6,
-          tieWordEmbeddings: true,
-          attentionBias: true,
-          bosTokenId: VOCAB - 1,
-          eosTokenId: VOCAB - 1,
-        });
+  const ids = { bosTokenId: VOCAB - 1, eosTokenId: VOCAB - 1 };
+  // the preset's shape (bench/presets.ts) at its model's full context
+  const c = presetConfig(preset, {
+    maxPositions: preset === "gpt2" ? 1024 : 32768,
+    ...ids,
+  });
   if (preset === "gpt2") {
     const params = initParams(c, makeKey(0));
     await savePretrained(out, c, params);

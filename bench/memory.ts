@@ -14,30 +14,16 @@
  * shape with K grouped key/value heads and SwiGLU width F (tied embeddings).
  */
 import type { numpy as np } from "../src/engine/jax.js";
+import { type BenchShape, shapeConfig } from "./presets.js";
 
-export type MemoryShape = {
-  layers: number;
-  dim: number;
-  heads: number;
-  vocab: number;
-  promptLen: number;
-  responseLen: number;
-  pairs: number;
-  beta: number;
-  loraRank: number;
-  stream: boolean;
-  steps: number;
-  /** LLaMA-family instead of GPT-2: key/value heads and SwiGLU width (0: GPT-2) */
-  kvHeads?: number;
-  ff?: number;
-};
+/** The benchmark's shape (bench/presets.ts; --preset works here too) and --stream. */
+export type MemoryShape = Omit<BenchShape, "preset"> & { stream: boolean };
 
 export async function memoryChild(shape: MemoryShape): Promise<Record<string, unknown>> {
   const { numpy: npm, tree } = await import("../src/engine/jax.js");
   const { heapStats, setJitStreaming } = await import("../src/engine/memory-stats.js");
   const { makeKey, HostRng } = await import("../src/engine/random.js");
   const { refTree } = await import("../src/engine/pytree.js");
-  const { gpt2Config, llamaConfig } = await import("../src/models/lm/config.js");
   const { initParams } = await import("../src/models/lm/params.js");
   const { packPairs } = await import("../src/models/lm/pair-pack.js");
   const { completionLogProbs, packedArrays } = await import("../src/models/lm/pair-logprobs.js");
@@ -50,14 +36,7 @@ export async function memoryChild(shape: MemoryShape): Promise<Record<string, un
   const live = () => heapStats()?.liveBytes ?? 0;
   const bytesOf = (t: unknown) =>
     (tree.leaves(t as never) as np.Array[]).reduce((s, x) => s + x.size * 4, 0);
-  const c = (shape.kvHeads ? llamaConfig : gpt2Config)({
-    ...(shape.kvHeads ? { nKvHead: shape.kvHeads, dFF: shape.ff, tieWordEmbeddings: true } : {}),
-    vocabSize: shape.vocab,
-    dModel: shape.dim,
-    nHead: shape.heads,
-    nLayer: shape.layers,
-    maxPositions: shape.promptLen + shape.responseLen,
-  });
+  const c = shapeConfig(shape);
   const l0 = live();
   const base = initParams(c, makeKey(0));
   await Promise.all((tree.leaves(base as never) as np.Array[]).map((x) => x.blockUntilReady()));

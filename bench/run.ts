@@ -14,13 +14,34 @@
  * --vocab 4096 --prompt-len 64 --response-len 64 --pairs 8 --steps 5 --beta 0.1, and
  * --threads 1,2 (engine worker threads, one child process per setting: the engine reads
  * PREFOPT_THREADS at start-up), --repeat 3 (rounds; each figure is the best round).
+ * --kv-heads K --ff F: a LLaMA-family model (RMSNorm, RoPE, SwiGLU of width F) whose K key/value
+ * heads are shared by the --heads query heads (tied embeddings); --ff alone widens GPT-2's MLP.
+ * --preset gpt2 | qwen-0.5b sets the model to a real shape (bench/presets.ts; explicit flags
+ * still override it, and --repeat defaults to 1): gpt2 is GPT-2 small (12 × 768, 12 heads,
+ * vocab 50257, 124M), qwen-0.5b Qwen2.5-0.5B's shape (24 × 896, 14 query / 2 key-value heads,
+ * SwiGLU 4864, q/k/v/o biases, RoPE θ 1e6, tied embeddings, vocab 151936, 494M; its weights
+ * are made on the host, bench/host-weights.ts). --lora-rank R: the DPO step trains LoRA
+ * adapters of rank R (α = 2R) on every linear layer of the blocks over the frozen base, as
+ * `prefopt dpo --lora-rank R` does; 0 (the default) is full fine-tuning with AdamW.
+ * Before a DPO child builds its step it checks `prefopt dpo`'s heap estimate
+ * (src/models/lm/memory-fit.ts, reported as `estimate_gib`); a setting that cannot fit the
+ * engine heap prints `{"bench":"dpo_step","fits":false,"estimate_gib":…,"reason":…}` (the CLI's
+ * one-line refusal, with the flags that would fit) instead of dying with the engine's
+ * RangeError, and the anchor row at that shape is still measured. E.g.
+ *   npm run bench -- dpo --preset gpt2 --pairs 2 --steps 1 --warmup 1 --threads 1
+ *   npm run bench -- dpo --preset gpt2 --pairs 2 --steps 1 --warmup 1 --threads 1 --lora-rank 8
+ *   npm run bench -- dpo --preset qwen-0.5b --pairs 1 --steps 1 --warmup 1 --threads 1 --lora-rank 8
  * Rounds interleave every setting and, for the DPO step, the anchor run with the same
  * thread count, so background load hits them alike; the ratio is prefopt pairs/s ÷
  * torch pairs/s at equal threads (and rss_ratio: peak resident memory, prefopt ÷ torch,
  * each child process's own maximum, `peak_rss_mib`), and then (`"comparison": "fastest"`) each side at its
  * fastest thread count. --stream off: DPO steps without streaming jit. --warmup 3: untimed steps before the timed ones (JIT tier-up).
- * The anchor runs when Debian's python3-torch imports
- * (PREFOPT_TORCH_ANCHOR overrides the script's path, PREFOPT_TORCH_PYTHON the python). One-thread settings run with
+ * The anchor: ../shared/bench/torch_dpo_step.py for full fine-tuning of GPT-2 shapes, and
+ * prefopt's own bench/torch_llama_dpo_step.py (the same step in plain PyTorch, for GPT-2 and
+ * LLaMA-family shapes, full or LoRA: the reference is the model with its adapters off) for
+ * LLaMA shapes, LoRA or --ff; it warms up one step and times --steps.
+ * The anchor runs when Debian's python3-torch imports (PREFOPT_TORCH_ANCHOR overrides the shared
+ * script's path, PREFOPT_TORCH_OWN_ANCHOR the own one's, PREFOPT_TORCH_PYTHON the python). One-thread settings run with
  * PREFOPT_INLINE=1: kernels on the calling thread instead of one worker.
  * --device webgpu: prefopt's steps run on WebGPU (src/engine/webgpu.ts; --threads defaults to 1, the
  * CPU backend idles), and the DPO anchor runs with `--device cuda` when that torch sees a CUDA GPU
@@ -32,6 +53,7 @@ import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { numpy as np } from "../src/engine/jax.js";
+import { anchorModelFlags, resolveShape, shapeConfig } from "./presets.js";
 import {
   computeMs,
   fitHostCost,
@@ -48,17 +70,7 @@ const flag = (name: string, def: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : def;
 };
-const shape = {
-  layers: Number(flag("layers", "4")),
-  dim: Number(flag("dim", "256")),
-  heads: Number(flag("heads", "4")),
-  vocab: Number(flag("vocab", "4096")),
-  promptLen: Number(flag("prompt-len", "64")),
-  responseLen: Number(flag("response-len", "64")),
-  pairs: Number(flag("pairs", "8")),
-  steps: Number(flag("steps", "5")),
-  beta: Number(flag("beta", "0.1")),
-};
+const shape = resolveShape(args);
 const WARMUP = Number(flag("warmup", "3"));
 const DEVICE = flag("device", "cpu");
 const SELF = fileURLToPath(import.meta.url);
@@ -121,20 +133,25 @@ async function timeSteps(fn: () => Promise<void>, steps: number): Promise<number
   return (performance.now() - t0) / steps;
 }
 
+/**
+ * The benchmarks' model (bench/presets.ts: the flags and `--preset`) with fresh weights, and
+ * `--pairs` random preference pairs. GPT-2 shapes are initialised in the engine (initParams);
+ * LLaMA-family ones from host-made weights (bench/host-weights.ts), since the engine's eager
+ * initialisation of a 151936-word embedding does not fit its heap.
+ */
 async function lmSetup() {
   const { numpy: np } = await import("../src/engine/jax.js");
   const { makeKey } = await import("../src/engine/random.js");
   const { HostRng } = await import("../src/engine/random.js");
-  const { gpt2Config } = await import("../src/models/lm/config.js");
   const { initParams } = await import("../src/models/lm/params.js");
-  const c = gpt2Config({
-    vocabSize: shape.vocab,
-    dModel: shape.dim,
-    nHead: shape.heads,
-    nLayer: shape.layers,
-    maxPositions: shape.promptLen + shape.responseLen,
-  });
-  const params = initParams(c, makeKey(0));
+  const c = shapeConfig(shape);
+  let params: import("../src/models/lm/params.js").LMParams;
+  if (c.modelType === "gpt2") params = initParams(c, makeKey(0));
+  else {
+    const { paramsFromHF } = await import("../src/models/lm/hf-tensors.js");
+    const { lazyHostWeights } = await import("./host-weights.js");
+    params = paramsFromHF(c, lazyHostWeights(c), "host weights");
+  }
   const rng = new HostRng(0);
   const toks = (n: number) => Array.from({ length: n }, () => rng.int(shape.vocab));
   const pairs = Array.from({ length: shape.pairs }, () => ({
@@ -143,6 +160,47 @@ async function lmSetup() {
     rejected: toks(shape.responseLen),
   }));
   return { np, c, params, pairs };
+}
+
+/**
+ * The engine-heap estimate of a DPO step at this shape (src/models/lm/memory-fit.ts, the one
+ * `prefopt dpo` checks before training), and, when it exceeds the heap, the row saying so in
+ * place of a measurement: `prefopt dpo`'s one-line message with the flags that would fit.
+ */
+async function dpoFit(
+  c: import("../src/models/lm/config.js").LMConfig,
+  params: import("../src/models/lm/params.js").LMParams,
+  pairs: { prompt: number[]; chosen: number[]; rejected: number[] }[],
+  lora: { rank: number; targets: string[] } | undefined,
+): Promise<{ estimateGib: number; refusal?: Row }> {
+  const { checkDpoFits, heapLimitBytes } = await import("../src/models/lm/memory-fit.js");
+  const { defaultLoraTargets } = await import("../src/models/lm/lora.js");
+  const { UserError } = await import("../src/engine/errors.js");
+  const run = {
+    rows: pairs.length,
+    accumulation: 1,
+    maxLength: c.maxPositions,
+    lora,
+    loraTargets: defaultLoraTargets(c),
+  };
+  const gib = (b: number) => round(b / 2 ** 30, 3);
+  const estimateGib = gib(checkDpoFits(c, params, pairs, run, Number.POSITIVE_INFINITY).total);
+  try {
+    checkDpoFits(c, params, pairs, run);
+    return { estimateGib };
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return {
+      estimateGib,
+      refusal: {
+        bench: "dpo_step",
+        fits: false,
+        estimate_gib: estimateGib,
+        heap_limit_gib: gib(heapLimitBytes()),
+        reason: e.message,
+      },
+    };
+  }
 }
 
 type DpoVariant = "shared" | "shared+ref" | "plain";
@@ -168,12 +226,27 @@ async function dpoChild(
   // as in training (src/train/trainer.ts): kernels submitted as the program is laid out, so a
   // step reuses the buffers it frees (--stream off: the engine's unstreamed layout)
   setJitStreaming(flag("stream", "on") !== "off");
+  const { adaptLora, defaultLoraTargets, initLora } = await import("../src/models/lm/lora.js");
+  const { makeKey } = await import("../src/engine/random.js");
+  type LoraParams = import("../src/models/lm/lora.js").LoraParams;
   const { c, params: p0, pairs } = await lmSetup();
   const n = shape.pairs;
+  // --lora-rank R: adapters of rank R (α = 2R, prefopt dpo's default) on every linear layer of
+  // the blocks, applied unmerged over the frozen base, as `prefopt dpo --lora-rank` trains
+  const loraCfg =
+    shape.loraRank > 0
+      ? { rank: shape.loraRank, alpha: 2 * shape.loraRank, targets: defaultLoraTargets(c) }
+      : undefined;
+  if (loraCfg && variant !== "shared")
+    throw new Error(`--lora-rank: the ${variant} formulation is full fine-tuning only`);
+  const training = loraCfg ? `lora-${loraCfg.rank}` : "full";
+  const fit = await dpoFit(c, p0, pairs, loraCfg);
+  if (fit.refusal) return { ...fit.refusal, variant, training };
   const opt = adamw({ learningRate: 1e-5 }); // torch.optim.AdamW(lr=1e-5), weight decay 0.01
-  let params: LMParams = p0;
+  // the trained leaves: the model itself, or the adapters beside the frozen base p0
+  let params: LMParams = loraCfg ? (initLora(p0, loraCfg, makeKey(17)) as unknown as LMParams) : p0;
   let state: AdamState = opt.init(refTree(params));
-  const ref: LMParams = refTree(params); // the frozen reference = the initial policy
+  const ref: LMParams = loraCfg ? p0 : refTree(params); // the frozen reference = the initial policy
   const packed = packPairs(pairs, { maxPositions: c.maxPositions });
   const refFn = jit((p: LMParams, b: ReturnType<typeof packedArrays>) => {
     const r = pairLogProbs(c, p, b);
@@ -222,7 +295,12 @@ async function dpoChild(
       loss = (await r.loss.data())[0];
     };
   } else {
-    const step = makeDpoStep(c, opt, { beta: shape.beta });
+    const step = makeDpoStep<LMParams, LMParams>(
+      c,
+      opt,
+      { beta: shape.beta },
+      loraCfg ? (t, b) => adaptLora(b, t as unknown as LoraParams, loraCfg) : undefined,
+    );
     stepFn = async () => {
       let a: np.Array;
       let r: np.Array;
@@ -233,7 +311,8 @@ async function dpoChild(
         a = np.array(refC);
         r = np.array(refR);
       }
-      const out = step(params, {}, state, packedArrays(packed), a, r, lr());
+      const base = (loraCfg ? refTree(p0) : {}) as LMParams;
+      const out = step(params, base, state, packedArrays(packed), a, r, lr());
       params = out.params;
       state = out.state;
       out.gradNorm.dispose();
@@ -259,10 +338,13 @@ async function dpoChild(
   return {
     bench: "dpo_step",
     variant,
+    training,
+    ...(shape.preset ? { preset: shape.preset } : {}),
     warmup_steps: WARMUP,
     pairs_per_s: round((n * 1000) / ms),
     ms_per_step: round(ms, 1),
     loss: round(loss, 5),
+    estimate_gib: fit.estimateGib,
   };
 }
 
@@ -513,10 +595,7 @@ const CHILDREN: Record<string, (threads: number) => Promise<Row>> = {
   memory: async () =>
     (await import("./memory.js")).memoryChild({
       ...shape,
-      loraRank: Number(flag("lora-rank", "0")),
       stream: flag("stream", "on") !== "off",
-      kvHeads: Number(flag("kv-heads", "0")),
-      ff: Number(flag("ff", "0")),
     }) as Promise<Row>,
 };
 
@@ -551,6 +630,15 @@ function runChild(name: string, threads: number): Row {
 
 const TORCH =
   process.env.PREFOPT_TORCH_ANCHOR ?? join(ROOT, "..", "shared", "bench", "torch_dpo_step.py");
+/**
+ * prefopt's own anchor (LLaMA-family shapes, LoRA, a GPT-2 MLP width of its own); the shared
+ * script above stays the anchor of full GPT-2 fine-tuning, as in the earlier figures.
+ * PREFOPT_TORCH_OWN_ANCHOR overrides its path.
+ */
+const OWN_TORCH =
+  process.env.PREFOPT_TORCH_OWN_ANCHOR ?? join(ROOT, "bench", "torch_llama_dpo_step.py");
+const OWN_ANCHOR = shape.kvHeads > 0 || shape.loraRank > 0 || shape.ff > 0;
+const ANCHOR = OWN_ANCHOR ? OWN_TORCH : TORCH;
 const PYTHON = process.env.PREFOPT_TORCH_PYTHON ?? "/usr/bin/python3";
 /** The anchor's device: cuda beside prefopt on WebGPU when that torch sees a GPU, else cpu. */
 let torchDevice = "cpu";
@@ -564,7 +652,7 @@ function torchEnv(): NodeJS.ProcessEnv {
 }
 
 function torchAvailable(): boolean {
-  if (!existsSync(TORCH) || !existsSync(PYTHON)) return false;
+  if (!existsSync(ANCHOR) || !existsSync(PYTHON)) return false;
   const r = spawnSync(PYTHON, ["-c", "import torch; print(torch.cuda.is_available())"], {
     env: torchEnv(),
     encoding: "utf8",
@@ -575,17 +663,24 @@ function torchAvailable(): boolean {
 }
 
 function runTorch(threads: number): Row {
-  const flags = [
-    ["layers", shape.layers],
-    ["dim", shape.dim],
-    ["heads", shape.heads],
-    ["vocab", shape.vocab],
+  const run = [
     ["prompt-len", shape.promptLen],
     ["response-len", shape.responseLen],
     ["pairs", shape.pairs],
     ["steps", shape.steps],
     ["beta", shape.beta],
-  ].flatMap(([k, v]) => [`--${k}`, String(v)]);
+  ];
+  const flags = [
+    ...(OWN_ANCHOR
+      ? [...anchorModelFlags(shapeConfig(shape)), "--lora-rank", String(shape.loraRank)]
+      : [
+          ["layers", shape.layers],
+          ["dim", shape.dim],
+          ["heads", shape.heads],
+          ["vocab", shape.vocab],
+        ].flatMap(([k, v]) => [`--${k}`, String(v)])),
+    ...run.flatMap(([k, v]) => [`--${k}`, String(v)]),
+  ];
   // the script as it is, then its process's peak resident set (ru_maxrss, KiB on Linux)
   const wrapper = [
     "import json, resource, runpy, sys",
@@ -595,7 +690,7 @@ function runTorch(threads: number): Row {
   ].join("\n");
   const r = spawnSync(
     PYTHON,
-    ["-c", wrapper, TORCH, ...flags, "--threads", String(threads), "--device", torchDevice],
+    ["-c", wrapper, ANCHOR, ...flags, "--threads", String(threads), "--device", torchDevice],
     { env: torchEnv(), encoding: "utf8" },
   );
   const lines = r.stdout.trim().split("\n");
@@ -605,7 +700,13 @@ function runTorch(threads: number): Row {
     throw new Error(`torch anchor failed (exit ${r.status})`);
   }
   const peak = (JSON.parse(rss) as { maxrss_kib: number }).maxrss_kib / 1024;
-  return { bench: "dpo_step_torch", ...JSON.parse(line), peak_rss_mib: round(peak, 1) };
+  return {
+    bench: "dpo_step_torch",
+    anchor: OWN_ANCHOR ? "bench/torch_llama_dpo_step.py" : "shared/bench/torch_dpo_step.py",
+    training: shape.loraRank > 0 ? `lora-${shape.loraRank}` : "full",
+    ...JSON.parse(line),
+    peak_rss_mib: round(peak, 1),
+  };
 }
 
 /** Keeps, per key, the row with the largest `metric`. */
@@ -620,7 +721,8 @@ function main(): void {
   const threads = flag("threads", DEVICE === "webgpu" ? "1" : "1,2")
     .split(",")
     .map(Number);
-  const repeat = Number(flag("repeat", "3"));
+  // a preset's real shape takes minutes a round: one round unless --repeat says otherwise
+  const repeat = Number(flag("repeat", shape.preset ? "1" : "3"));
   const metricOf: Record<string, string> = {
     dpo_step: "pairs_per_s",
     dpo_step_torch: "pairs_per_s",
@@ -657,6 +759,8 @@ function main(): void {
         if (withTorch)
           keepBest(best, `torch:${t}`, { ...runTorch(t), load: loadAvg() }, "pairs_per_s");
         for (const ch of children) {
+          // a setting that does not fit the heap is said so once (its row is not a measurement)
+          if (best.get(`${ch}:${t}`)?.fits === false) continue;
           const row = { ...runChild(ch, t), load: loadAvg() };
           keepBest(best, `${ch}:${t}`, row, metricOf[row.bench]);
         }
@@ -667,7 +771,7 @@ function main(): void {
       for (const ch of children) {
         const row = best.get(`${ch}:${t}`) as Row;
         emit({ ...row, best_of: repeat });
-        if (torch && row.bench === "dpo_step")
+        if (torch && row.bench === "dpo_step" && row.fits !== false)
           emit({
             bench: "dpo_step_ratio",
             variant: row.variant,
@@ -690,7 +794,7 @@ function main(): void {
             .reduce((a, b) => ((b.pairs_per_s as number) > (a.pairs_per_s as number) ? b : a));
         const ours = fastest((t) => `${ch}:${t}`);
         const torch = fastest((t) => `torch:${t}`);
-        if (ours.bench !== "dpo_step") continue;
+        if (ours.bench !== "dpo_step" || ours.fits === false) continue;
         emit({
           bench: "dpo_step_ratio",
           variant: ours.variant,
