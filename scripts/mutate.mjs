@@ -110,12 +110,14 @@ function parseArgs(argv) {
   let concurrency = 1;
   let min = 0;
   let summaryOnly = false;
+  let runner = "in-process";
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--force") force = true;
     else if (a === "--concurrency") concurrency = Number(argv[++i]);
     else if (a === "--min") min = Number(argv[++i]);
     else if (a === "--summary") summaryOnly = true;
+    else if (a === "--runner") runner = argv[++i];
     else if (a === "-h" || a === "--help") {
       console.log(
         `npm run mutate [-- AREA ...] [--force] [--concurrency N] [--min SCORE] [--summary]\nareas: ${Object.keys(AREAS).join(", ")}`,
@@ -131,6 +133,10 @@ function parseArgs(argv) {
     console.error("--concurrency: expected a positive integer");
     process.exit(2);
   }
+  if (runner !== "in-process" && runner !== "tap") {
+    console.error(`--runner: expected in-process or tap, got "${runner}"`);
+    process.exit(2);
+  }
   if (!(min >= 0 && min <= 100)) {
     console.error("--min: expected a score in [0, 100]");
     process.exit(2);
@@ -141,6 +147,7 @@ function parseArgs(argv) {
     concurrency,
     min,
     summaryOnly,
+    runner,
   };
 }
 
@@ -193,7 +200,7 @@ function originalText(source, loc) {
   return parts.join("\n");
 }
 
-async function runArea(name, area, { force, concurrency, summaryOnly }, equivalents) {
+async function runArea(name, area, { force, concurrency, summaryOnly, runner }, equivalents) {
   if (summaryOnly) {
     // the last run's JSON report, re-scored against docs/mutation.md
     const report = JSON.parse(readFileSync(`reports/mutation/${name}.json`, "utf8"));
@@ -203,14 +210,28 @@ async function runArea(name, area, { force, concurrency, summaryOnly }, equivale
     return summarise(name, results, Number.NaN, equivalents);
   }
   mkdirSync("reports/mutation", { recursive: true });
+  const runnerOptions =
+    runner === "tap"
+      ? {
+          testRunner: "tap",
+          tap: {
+            testFiles: area.tests,
+            nodeArgs: [
+              "--import",
+              "tsx",
+              "--test-reporter=tap",
+              "-r",
+              "{{hookFile}}",
+              "{{testFile}}",
+            ],
+          },
+        }
+      : { testRunner: "prefopt-in-process", prefoptRunner: { testFiles: area.tests } };
   const stryker = new Stryker({
-    testRunner: "tap",
-    tap: {
-      testFiles: area.tests,
-      nodeArgs: ["--import", "tsx", "--test-reporter=tap", "-r", "{{hookFile}}", "{{testFile}}"],
-    },
+    ...runnerOptions,
     plugins: [
       "@stryker-mutator/tap-runner",
+      pathToFileURL(resolve("scripts/mutate-runner.mjs")).href,
       pathToFileURL(resolve("scripts/mutate-ignore.mjs")).href,
       pathToFileURL(resolve("scripts/mutate-progress.mjs")).href,
     ],
@@ -237,7 +258,8 @@ async function runArea(name, area, { force, concurrency, summaryOnly }, equivale
     timeoutFactor: 2,
     dryRunTimeoutMinutes: 10,
     thresholds: { high: 90, low: 80, break: null },
-    logLevel: "warn",
+    // the in-process runner replaces a worker by ending it, which Stryker reports as a warning
+    logLevel: runner === "tap" ? "warn" : "error",
     fileLogLevel: "off",
   });
   const t0 = Date.now();
