@@ -29,7 +29,8 @@
 //   the tap runner's fresh process would) and runs every test of the area.
 // The worker is replaced by ending it: Stryker's crash retry then runs the same mutant again in
 // a fresh worker. `npm run mutate -- --runner tap` runs the same areas through the tap runner,
-// one fresh process per test file, to check this runner against.
+// one fresh process per test file, to check this runner against. PREFOPT_MUTATE_TRACE=FILE
+// appends one JSON line per mutant run (worker, fresh or warm, load, test and canary times).
 
 import { appendFileSync } from "node:fs";
 import module from "node:module";
