@@ -26,13 +26,14 @@
 //   a memoised value), so a test may use a mutated function without running it, and coverage
 //   charges that function to the test that filled the cache only. So no survivor is taken from
 //   a warm worker: it is run again in a fresh one, which loads the files with the mutant on (as
-//   the tap runner's fresh process would) and runs every test of the area.
+//   the tap runner's fresh process would) and runs every test of every file that reached the
+//   mutant's source file in the dry run (its loading, hooks or tests ran any of its mutants).
 // The worker is replaced by ending it: Stryker's crash retry then runs the same mutant again in
 // a fresh worker. `npm run mutate -- --runner tap` runs the same areas through the tap runner,
 // one fresh process per test file, to check this runner against. PREFOPT_MUTATE_TRACE=FILE
 // appends one JSON line per mutant run (worker, fresh or warm, load, test and canary times).
 
-import { appendFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import module from "node:module";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -56,6 +57,23 @@ function failureText(error) {
 class LoadError extends Error {}
 
 const failed = (t) => t.status === TestStatus.Failed;
+
+/** Where the dry run leaves, for every worker, the mutants each test file reached. */
+const REACH_FILE = ".prefopt-mutate-reach.json";
+
+/**
+ * The test files whose load, hooks or tests reached any mutant of `sourceFile` in the dry run
+ * (its mutants are the ids in its instrumented text); all files when that is not known.
+ */
+function filesReaching(files, sourceFile) {
+  if (!existsSync(REACH_FILE) || !sourceFile || !existsSync(sourceFile)) return files;
+  const reach = JSON.parse(readFileSync(REACH_FILE, "utf8"));
+  const ids = new Set(
+    [...readFileSync(sourceFile, "utf8").matchAll(/stryMutAct_9fa48\("(\d+)"\)/g)].map((m) => m[1]),
+  );
+  if (ids.size === 0) return files;
+  return files.filter((f) => !reach[f] || reach[f].some((m) => ids.has(m)));
+}
 
 let affine;
 
@@ -131,11 +149,13 @@ class InProcessTestRunner {
     ns.currentTestId = undefined;
     for (const file of this.files) {
       try {
+        ns.currentTestId = `${file} [load]`;
         await this.recorder.loadFile(file, pathToFileURL(resolve(file)).href);
       } catch (e) {
         throw new LoadError(`loading ${file}: ${failureText(e)}`);
       }
     }
+    ns.currentTestId = undefined;
     this.loaded = true;
   }
 
@@ -188,6 +208,24 @@ class InProcessTestRunner {
       const tests = await this.run(null, !options.disableBail);
       // a suite's hook coverage goes to every test under it
       const perTest = ns.mutantCoverage.perTest;
+      // what each file's loading reached is static for Stryker (no test to charge it to), and
+      // with its tests' and hooks' what that file reaches
+      const staticCoverage = { ...ns.mutantCoverage.static };
+      const reach = Object.fromEntries(this.files.map((f) => [f, new Set()]));
+      for (const [key, cov] of Object.entries(perTest)) {
+        const file = this.files.find(
+          (f) => key === `${f} [load]` || key.startsWith(`${f} > `) || key === `${f} [hooks]`,
+        );
+        if (file) for (const m of Object.keys(cov)) reach[file].add(m);
+        if (key.endsWith(" [load]")) {
+          for (const [m, n] of Object.entries(cov))
+            staticCoverage[m] = (staticCoverage[m] ?? 0) + n;
+        }
+      }
+      writeFileSync(
+        REACH_FILE,
+        JSON.stringify(Object.fromEntries(Object.entries(reach).map(([f, r]) => [f, [...r]]))),
+      );
       const merged = {};
       for (const t of tests) {
         const own = { ...(perTest[t.id] ?? {}) };
@@ -203,7 +241,7 @@ class InProcessTestRunner {
       return {
         status: DryRunStatus.Complete,
         tests: tests.filter((t) => !t.id.endsWith(" [hooks]")),
-        mutantCoverage: { static: ns.mutantCoverage.static, perTest: merged },
+        mutantCoverage: { static: staticCoverage, perTest: merged },
       };
     } catch (e) {
       return { status: DryRunStatus.Error, errorMessage: failureText(e) };
@@ -252,8 +290,10 @@ class InProcessTestRunner {
       const filter = options.testFilter ? new Set(options.testFilter) : null;
       let tests = await this.run(filter, bail);
       if (!tests.some(failed) && filter && fresh) {
-        // a survivor is only taken from a fresh worker that ran every test
-        const rest = new Set(this.recorder.allTests(this.files).filter((id) => !filter.has(id)));
+        // a survivor is only taken from a fresh worker that ran every test of every file that
+        // reaches the mutant's source file
+        const files = filesReaching(this.files, options.sandboxFileName);
+        const rest = new Set(this.recorder.allTests(files).filter((id) => !filter.has(id)));
         tests = tests.concat(await this.run(rest, bail));
       }
       const hit = determineHitLimitReached(ns.hitCount, ns.hitLimit);
