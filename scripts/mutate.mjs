@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // Mutation testing of the numerical core with StrykerJS 9 (issue 20).
-// Usage: npm run mutate [-- AREA ...] [--force] [--concurrency N] [--min SCORE]
+// Usage: npm run mutate [-- AREA ...] [--force] [--concurrency N] [--min SCORE] [--runner R]
 //   AREA: objectives | family | optimizer | diffusion | preference | safetensors | lm
 //         (default: all, one after another)
 //   --force          rerun every mutant (otherwise the incremental file reruns only what changed)
 //   --concurrency N  test-runner processes (default 1; the machine is shared)
 //   --min SCORE      exit 1 when an area scores below SCORE percent (CI: 90)
 //   --summary        no run: re-score the last report against docs/mutation.md
+//   --runner R       in-process (default: scripts/mutate-runner.mjs, test files loaded once per
+//                    worker) or tap (Stryker's tap runner: a fresh Node process per test file)
 // Each area mutates its sources and runs only the tests that own them (fastest first: a mutant
-// stops at its first failing file), through Stryker's tap
-// runner over Node's test runner (`node --import tsx --test-reporter=tap`). Stryker's TypeScript
+// stops at its first failing test). Stryker's TypeScript
 // preprocessor is off (`tsconfigFile` names no file: TypeScript 7 has no compiler API) and no
 // checker runs. Mutants inside a thrown error's message are ignored (scripts/mutate-ignore.mjs);
 // surviving mutants listed as equivalent in docs/mutation.md are left out of the score and named.
@@ -120,7 +121,7 @@ function parseArgs(argv) {
     else if (a === "--runner") runner = argv[++i];
     else if (a === "-h" || a === "--help") {
       console.log(
-        `npm run mutate [-- AREA ...] [--force] [--concurrency N] [--min SCORE] [--summary]\nareas: ${Object.keys(AREAS).join(", ")}`,
+        `npm run mutate [-- AREA ...] [--force] [--concurrency N] [--min SCORE] [--summary] [--runner in-process|tap]\nareas: ${Object.keys(AREAS).join(", ")}`,
       );
       process.exit(0);
     } else if (a in AREAS) areas.push(a);
