@@ -142,7 +142,11 @@ class InProcessTestRunner {
     return globalThis[NS];
   }
 
-  /** Imports every test file once (coverage reached now is static: no current test). */
+  /**
+   * Imports every test file once. What a file's loading reaches is charged to "<file> [load]":
+   * static for Stryker (module top level, no test to charge it to), and part of what the file
+   * reaches for a survivor's rerun.
+   */
   async load() {
     if (this.loaded) return;
     const ns = this.ns();
