@@ -121,21 +121,13 @@ export async function loadFile(file, url) {
   return root;
 }
 
-/** Every test of a loaded file, in order. */
-export function testsOf(file) {
-  const out = [];
-  const walk = (s) => {
-    for (const c of s.children) {
-      if (c.kind === "suite") walk(c);
-      else out.push(c);
-    }
-  };
-  walk(roots.get(file));
-  return out;
+/** Every test under a suite, in order. */
+function testsUnder(suite) {
+  return suite.children.flatMap((c) => (c.kind === "suite" ? testsUnder(c) : [c]));
 }
 
 /** The suites enclosing a test, outermost first. */
-export function suitesOf(t) {
+function suitesOf(t) {
   const out = [];
   for (let s = t.parent; s; s = s.parent) out.unshift(s);
   return out;
@@ -170,22 +162,20 @@ function context(name, controller) {
       throw new Skip();
     },
     diagnostic() {},
-    mock: undefined,
   };
 }
 
 /**
  * Runs the selected tests of a loaded file (all when `selected` is null), in file order, and
  * returns one result per test run: { test, status: "passed" | "failed" | "skipped", error, ms }.
- * `hooks.enter(idOrNull)` is called before each test or suite hook runs (the id to charge its
+ * `enter(idOrNull)` is called before each test or suite hook runs (the id to charge its
  * coverage to: a test's id, or "<suite id> [hooks]"); with `bail`, stops at the first failure.
  */
 export async function runFile(file, selected, { bail, enter }) {
   const results = [];
   let stop = false;
   const want = (t) => selected === null || selected.has(t.id);
-  const wanted = (s) =>
-    s.children.some((c) => (c.kind === "suite" ? wanted(c) : want(c) && !skipped(c)));
+  const selectedUnder = (s) => testsUnder(s).filter(want);
 
   async function runHooks(s, kind, label) {
     enter(`${s.id} [hooks]`);
@@ -237,26 +227,20 @@ export async function runFile(file, selected, { bail, enter }) {
     if (error && bail) stop = true;
   }
 
-  const each = (s, f) => {
-    for (const c of s.children) {
-      if (c.kind === "suite") each(c, f);
-      else if (want(c)) f(c);
-    }
-  };
-
   async function runSuite(s) {
-    if (!wanted(s)) {
+    const mine = selectedUnder(s);
+    if (!mine.some((t) => !skipped(t))) {
       // nothing to run here: no hooks either, and skipped tests reported as skipped
-      each(s, (t) => results.push({ test: t, status: "skipped", ms: 0 }));
+      for (const t of mine) results.push({ test: t, status: "skipped", ms: 0 });
       return;
     }
     try {
       await runHooks(s, "before", s.id);
     } catch (error) {
       // a failing `before` fails every selected test under it, as in Node's runner
-      each(s, (t) => {
+      for (const t of mine) {
         if (!skipped(t)) results.push({ test: t, status: "failed", error, ms: 0 });
-      });
+      }
       if (bail) stop = true;
       return;
     }
@@ -285,5 +269,5 @@ export async function runFile(file, selected, { bail, enter }) {
 
 /** The ids of every test of the loaded files, in order. */
 export function allTests(files) {
-  return files.flatMap((f) => testsOf(f).map((t) => t.id));
+  return files.flatMap((f) => testsUnder(roots.get(f)).map((t) => t.id));
 }
