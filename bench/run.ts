@@ -531,7 +531,7 @@ async function profileChild(full: () => Promise<void>): Promise<Row> {
   const top = Number(process.env.PREFOPT_PROFILE_TOP ?? 0);
   for (const k of [...recs].sort((x, y) => y.ms - x.ms).slice(0, top))
     process.stderr.write(
-      `${k.ms.toFixed(1)} ms ${k.category} size ${k.size} red ${k.reduction} ${k.flops ? (k.flops / k.ms / 1e6).toFixed(1) : ""} ${k.exp.slice(0, 160)}\n`,
+      `${k.ms.toFixed(1)} ms ${k.category} size ${k.size} red ${k.reduction} ${k.flops ? (k.flops / k.ms / 1e6).toFixed(1) : ""} ${k.exp.slice(0, Number(process.env.PREFOPT_PROFILE_EXP ?? 160))}\n`,
     );
   const total = recs.reduce((s, k) => s + k.ms, 0);
   const flops = recs.reduce((s, k) => s + k.flops, 0);
@@ -738,7 +738,8 @@ function main(): void {
     }
     if (name === "profile") {
       for (const t of threads) {
-        for (const v of ["plain", "shared"]) {
+        // LoRA is trained by the shared formulation only
+        for (const v of shape.loraRank > 0 ? ["shared"] : ["plain", "shared"]) {
           const row = runChild(`profile:${v}`, t);
           emit({ ...row, variant: v, load: loadAvg() });
         }

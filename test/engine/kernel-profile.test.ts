@@ -2,8 +2,9 @@
  * The kernel profiler behind `npm run bench -- profile` and `-- scaling` (bench/profiler.ts) and
  * the scaling model (bench/scaling-model.ts): with three workers every kernel's chunks cover its
  * work exactly, a matrix product is recognised and its two row tiles are cut finer so that all
- * three threads share it (the engine patch's pool), and an expression whose shared sub-expressions
- * print to more than the longest string is still traced (the engine patch cuts the trace's text).
+ * three threads share it (the engine patch's pool), a product reading a broadcast cotangent gets
+ * that cotangent materialised, and an expression whose shared sub-expressions print to more than
+ * the longest string is still traced (the engine patch cuts the trace's text).
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
@@ -78,6 +79,65 @@ describe("kernel profiler", () => {
         if (Math.abs(out[i * n + j] - want) > 1e-5)
           assert.fail(`row ${i} column ${j}: ${out[i * n + j]}, float64 gives ${want}`);
       }
+  });
+
+  test("a frozen head's backward is a matrix product over the materialised softmax cotangent", async () => {
+    // LoRA's case: the head W is not differentiated, so the cotangent of the logits has one
+    // reader, the product ct·Wᵀ, which sees it through transposeDot's broadcast. Fused into that
+    // product, the softmax backward (an exp per element) ran once per output column (1.2 s of a
+    // 2.2 s toy step); materialised, the product is the engine's matmul.
+    const { jit, numpy, nn, valueAndGrad } = eng;
+    const [m, d, v] = [24, 16, 40];
+    const rng = new HostRng(5);
+    const h0 = Float32Array.from({ length: m * d }, () => rng.normal());
+    const w0 = Float32Array.from({ length: d * v }, () => rng.normal() / 4);
+    const picks = Int32Array.from({ length: m }, (_, i) => (i * 7) % v);
+    const loss = (h: np.Array, w: np.Array, oneHot: np.Array) =>
+      nn.logSoftmax(numpy.matmul(h, w), -1).mul(oneHot).sum().mul(-1);
+    const f = jit(
+      (h: np.Array, w: np.Array, oneHot: np.Array) => valueAndGrad(loss)(h, w, oneHot)[1],
+    );
+    const oneHotHost = new Float32Array(m * v);
+    for (let i = 0; i < m; i++) oneHotHost[i * v + picks[i]] = 1;
+    const args = () =>
+      [
+        numpy.array(h0).reshape([m, d]),
+        numpy.array(w0).reshape([d, v]),
+        numpy.array(oneHotHost).reshape([m, v]),
+      ] as const;
+    await f(...args()).blockUntilReady();
+    let res: np.Array | null = null;
+    const recs = await prof.profileKernels(eng, async () => {
+      res = f(...args());
+      await res.blockUntilReady();
+    });
+    const back = recs.filter((r) => r.size === m * d && r.reduction === v);
+    assert.equal(
+      back.length,
+      1,
+      recs.map((r) => `${r.category} ${r.size}×${r.reduction}`).join("\n"),
+    );
+    assert.equal(back[0].category, "matmul", back[0].exp.slice(0, 300));
+    // and it is the gradient: (softmax(h·W) − onehot)·Wᵀ, in float64
+    const got = (await (res as unknown as np.Array).data()) as Float32Array;
+    for (let i = 0; i < m; i++) {
+      const z = Array.from({ length: v }, (_, j) => {
+        let s = 0;
+        for (let k = 0; k < d; k++) s += h0[i * d + k] * w0[k * v + j];
+        return s;
+      });
+      const mx = Math.max(...z);
+      const e = z.map((x) => Math.exp(x - mx));
+      const sum = e.reduce((a, b) => a + b, 0);
+      for (let k = 0; k < d; k++) {
+        let g = 0;
+        for (let j = 0; j < v; j++) g += (e[j] / sum - (j === picks[i] ? 1 : 0)) * w0[k * v + j];
+        assert.ok(
+          Math.abs(got[i * d + k] - g) < 1e-4,
+          `row ${i} column ${k}: ${got[i * d + k]}, float64 ${g}`,
+        );
+      }
+    }
   });
 
   test("a kernel whose expression prints to more than the longest string is traced", async () => {

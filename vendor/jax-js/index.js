@@ -2410,6 +2410,23 @@ function splitGraphDataflow(backend, jaxpr) {
 		for (let axis = 0; axis < promoted.length - 1; axis++) if ((axis < offset ? 1 : shape[axis - offset]) === 1 && promoted[axis] > 1) return true;
 		return false;
 	};
+	// prefopt: a product's input that is a broadcast view (the backward of a product broadcasts its
+	// cotangent, transposeDot) reads each element of the view's source many times; the shapes the
+	// product sees have no unit axes, so reductionInputHasReuse cannot tell. Fused, the source's
+	// expression (a softmax backward: an exp per element) is recomputed for every output column.
+	const viewBroadcasts = (v) => {
+		let current = v;
+		while (true) {
+			const defn = varToDefn.get(current);
+			if (defn === void 0) return false;
+			const eqn = jaxpr.eqns[defn];
+			if (!viewPrimitives.includes(eqn.primitive)) return false;
+			if (eqn.primitive === "broadcast" && prod$1(eqn.outBinders[0].aval.shape) > prod$1(eqn.inputs[0].aval.shape)) return true;
+			const input = eqn.inputs.find((input) => input instanceof Var);
+			if (!input) return false;
+			current = input;
+		}
+	};
 	const markNonViewProducer = (v) => {
 		let current = v;
 		while (true) {
@@ -2432,7 +2449,7 @@ function splitGraphDataflow(backend, jaxpr) {
 		}
 		if (!inputShapes) continue;
 		const promoted = generalBroadcast(inputShapes[0], inputShapes[1]);
-		for (const [i, input] of eqn.inputs.entries()) if (input instanceof Var && reductionInputHasReuse(inputShapes[i], promoted)) markNonViewProducer(input);
+		for (const [i, input] of eqn.inputs.entries()) if (input instanceof Var && (reductionInputHasReuse(inputShapes[i], promoted) || viewBroadcasts(input))) markNonViewProducer(input);
 	}
 	const blackNodes = /* @__PURE__ */ new Set();
 	const p1NextBlack = /* @__PURE__ */ new Map();
