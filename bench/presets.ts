@@ -10,6 +10,7 @@
  *              heads sharing 2 key/value heads (head width 64), SwiGLU 4864, q/k/v/o
  *              biases, RoPE θ 10⁶, RMSNorm ε 10⁻⁶, tied embeddings, vocabulary 151936 (494M)
  */
+import { UserError } from "../src/engine/errors.js";
 import { gpt2Config, type LMConfig, llamaConfig } from "../src/models/lm/config.js";
 
 /** A benchmark's model and batch: GPT-2 when kvHeads is 0, else LLaMA-family. */
@@ -70,45 +71,121 @@ const DEFAULTS: Omit<BenchShape, "preset"> = {
   loraRank: 0,
 };
 
-/** The value after `--name` in `args`, or undefined. */
+/** The value after `--name` in `args`, or undefined; a flag given without a value is refused. */
 export function flagValue(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  if (v === undefined || (v.startsWith("--") && Number.isNaN(Number(v))))
+    throw new UserError(`--${name}: expected a value after it`);
+  return v;
+}
+
+/** `--name` as a number in [min, ∞) (an integer unless `real`), or `def` when absent. */
+function numberFlag(args: string[], name: string, def: number, min: number, real = false): number {
+  const v = flagValue(args, name);
+  if (v === undefined) return def;
+  const n = Number(v);
+  const ok =
+    v.trim() !== "" && Number.isFinite(n) && (real ? n > min : Number.isInteger(n) && n >= min);
+  if (!ok)
+    throw new UserError(
+      `--${name}: expected ${real ? `a number > ${min}` : `an integer ≥ ${min}`}, got ${v}`,
+    );
+  return n;
 }
 
 /**
  * The shape the flags ask for: `--preset NAME` (gpt2, qwen-0.5b) sets the model, every
  * explicit flag (--layers --dim --heads --kv-heads --ff --vocab --prompt-len --response-len
- * --pairs --steps --beta --lora-rank) overrides it. Throws on an unknown preset or a flag
- * that is not a number.
+ * --pairs --steps --beta --lora-rank) overrides it. Throws a UserError (one line: the flag,
+ * what it takes, what it got) on an unknown preset, a value out of range, or heads that do
+ * not divide the width (or key/value heads that do not divide the heads).
  */
 export function resolveShape(args: string[]): BenchShape {
   const preset = flagValue(args, "preset") ?? "";
   if (preset && !(preset in PRESETS))
-    throw new Error(`--preset: ${Object.keys(PRESETS).join(" or ")}, got ${preset}`);
+    throw new UserError(`--preset: ${Object.keys(PRESETS).join(" or ")}, got ${preset}`);
   const base = { ...DEFAULTS, ...(preset ? PRESETS[preset] : {}) };
-  const num = (flag: string, def: number) => {
-    const v = flagValue(args, flag);
-    if (v === undefined) return def;
-    const n = Number(v);
-    if (v === "" || !Number.isFinite(n)) throw new Error(`--${flag}: expected a number, got ${v}`);
-    return n;
-  };
-  return {
+  const int = (flag: string, def: number, min: number) => numberFlag(args, flag, def, min);
+  const s: BenchShape = {
     ...base,
     preset,
-    layers: num("layers", base.layers),
-    dim: num("dim", base.dim),
-    heads: num("heads", base.heads),
-    kvHeads: num("kv-heads", base.kvHeads),
-    ff: num("ff", base.ff),
-    vocab: num("vocab", base.vocab),
-    promptLen: num("prompt-len", base.promptLen),
-    responseLen: num("response-len", base.responseLen),
-    pairs: num("pairs", base.pairs),
-    steps: num("steps", base.steps),
-    beta: num("beta", base.beta),
-    loraRank: num("lora-rank", base.loraRank),
+    layers: int("layers", base.layers, 1),
+    dim: int("dim", base.dim, 1),
+    heads: int("heads", base.heads, 1),
+    kvHeads: int("kv-heads", base.kvHeads, 0),
+    ff: int("ff", base.ff, 0),
+    vocab: int("vocab", base.vocab, 2),
+    promptLen: int("prompt-len", base.promptLen, 1),
+    responseLen: int("response-len", base.responseLen, 1),
+    pairs: int("pairs", base.pairs, 1),
+    steps: int("steps", base.steps, 1),
+    beta: numberFlag(args, "beta", base.beta, 0, true),
+    loraRank: int("lora-rank", base.loraRank, 0),
+  };
+  if (s.dim % s.heads !== 0)
+    throw new UserError(`--heads: ${s.heads} heads do not divide the width --dim ${s.dim}`);
+  if (s.kvHeads > 0 && s.heads % s.kvHeads !== 0)
+    throw new UserError(
+      `--kv-heads: ${s.kvHeads} key/value heads do not divide --heads ${s.heads}`,
+    );
+  return s;
+}
+
+/** How bench/run.ts runs: which benchmarks, at which thread counts, how many rounds. */
+export type RunFlags = {
+  names: string[];
+  threads: number[];
+  repeat: number;
+  warmup: number;
+  device: "cpu" | "webgpu";
+};
+
+/** Every flag bench/run.ts reads; anything else is refused rather than silently ignored. */
+const RUN_FLAGS = [
+  ...["preset", "layers", "dim", "heads", "kv-heads", "ff", "vocab", "prompt-len"],
+  ...["response-len", "pairs", "steps", "beta", "lora-rank", "threads", "repeat", "warmup"],
+  ...["device", "stream", "host-ms", "extra-message-us", "child"],
+];
+
+/**
+ * bench/run.ts's own flags, checked: benchmark names from `known` (none: `all`), --threads a
+ * comma list of integers ≥ 1 (default 1,2; 1 on WebGPU), --repeat ≥ 1 (default 3, 1 with a
+ * preset), --warmup ≥ 0 (default 3), --device cpu | webgpu, --stream on | off. Throws a
+ * UserError naming the flag on anything else.
+ */
+export function runFlags(args: string[], known: string[], all: string[]): RunFlags {
+  const names: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a.startsWith("--")) {
+      if (!RUN_FLAGS.includes(a.slice(2)))
+        throw new UserError(
+          `${a}: not a flag of npm run bench (npm run bench -- --help lists them)`,
+        );
+      i++; // its value
+    } else if (!known.includes(a))
+      throw new UserError(`${a}: not a benchmark; one of ${known.join(", ")}`);
+    else names.push(a);
+  }
+  const device = flagValue(args, "device") ?? "cpu";
+  if (device !== "cpu" && device !== "webgpu")
+    throw new UserError(`--device: cpu or webgpu, got ${device}`);
+  const stream = flagValue(args, "stream") ?? "on";
+  if (stream !== "on" && stream !== "off")
+    throw new UserError(`--stream: on or off, got ${stream}`);
+  const list = flagValue(args, "threads") ?? (device === "webgpu" ? "1" : "1,2");
+  const threads = list.split(",").map((t) => Number(t));
+  if (!threads.every((t, i) => /^\d+$/.test(list.split(",")[i].trim()) && t >= 1))
+    throw new UserError(`--threads: expected integers ≥ 1 separated by commas, got ${list}`);
+  const preset = flagValue(args, "preset");
+  return {
+    names: names.length ? names : all,
+    threads,
+    repeat: numberFlag(args, "repeat", preset ? 1 : 3, 1),
+    warmup: numberFlag(args, "warmup", 3, 0),
+    device,
   };
 }
 
@@ -143,7 +220,7 @@ export function shapeConfig(
 /** A preset's configuration at a given context (bench/gpt2-checkpoint.ts writes it). */
 export function presetConfig(name: string, extra: Partial<LMConfig> = {}): LMConfig {
   const p = PRESETS[name];
-  if (!p) throw new Error(`--preset: ${Object.keys(PRESETS).join(" or ")}, got ${name}`);
+  if (!p) throw new UserError(`--preset: ${Object.keys(PRESETS).join(" or ")}, got ${name}`);
   return shapeConfig({ ...p, promptLen: 0, responseLen: 0 }, extra);
 }
 

@@ -9,6 +9,7 @@
  *                                      (bench/scaling-model.ts; --threads picks the counts)
  *   npm run bench -- memory            the engine heap during a DPO step, by kind (bench/memory.ts;
  *                                      --lora-rank R, --stream off; --steps 2 is enough)
+ *   npm run bench -- --help            this text
  *
  * Flags (those of ../shared/bench/torch_dpo_step.py): --layers 4 --dim 256 --heads 4
  * --vocab 4096 --prompt-len 64 --response-len 64 --pairs 8 --steps 5 --beta 0.1, and
@@ -43,17 +44,20 @@
  * The anchor runs when Debian's python3-torch imports (PREFOPT_TORCH_ANCHOR overrides the shared
  * script's path, PREFOPT_TORCH_OWN_ANCHOR the own one's, PREFOPT_TORCH_PYTHON the python). One-thread settings run with
  * PREFOPT_INLINE=1: kernels on the calling thread instead of one worker.
+ * A flag out of range, unknown or without its value stops the run before any benchmark with one
+ * line naming it, exit code 2 (bench/presets.ts checks them).
  * --device webgpu: prefopt's steps run on WebGPU (src/engine/webgpu.ts; --threads defaults to 1, the
  * CPU backend idles), and the DPO anchor runs with `--device cuda` when that torch sees a CUDA GPU
  * (the ratio row names both devices); scripts/gpu-check.sh is the prepared run for a GPU machine.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { UserError } from "../src/engine/errors.js";
 import type { numpy as np } from "../src/engine/jax.js";
-import { anchorModelFlags, resolveShape, shapeConfig } from "./presets.js";
+import { anchorModelFlags, flagValue, resolveShape, runFlags, shapeConfig } from "./presets.js";
 import {
   computeMs,
   fitHostCost,
@@ -66,16 +70,36 @@ import {
 } from "./scaling-model.js";
 
 const args = process.argv.slice(2);
-const flag = (name: string, def: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
-const shape = resolveShape(args);
-const WARMUP = Number(flag("warmup", "3"));
-const DEVICE = flag("device", "cpu");
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = resolve(dirname(SELF), "..");
 const ALL = ["dpo", "reward", "diffusion-dpo", "sample-lm", "sample-diffusion"];
+const KNOWN = [...ALL, "dpo-variants", "profile", "scaling", "memory"];
+if (args.includes("--help") || args.includes("-h")) {
+  // the usage is this file's opening comment
+  const head = readFileSync(SELF, "utf8").split("*/")[0];
+  console.log(
+    head
+      .replace(/^\/\*\*\n?/, "")
+      .replace(/^ \* ?/gm, "")
+      .trimEnd(),
+  );
+  process.exit(0);
+}
+/** Bad flags: one line naming the flag, exit 2 (as the CLI does), no stack trace. */
+function checked<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    process.stderr.write(`bench: ${e.message}\n`);
+    process.exit(2);
+  }
+}
+const shape = checked(() => resolveShape(args));
+const RUN = checked(() => runFlags(args, KNOWN, ALL));
+const flag = (name: string, def: string) => flagValue(args, name) ?? def;
+const WARMUP = RUN.warmup;
+const DEVICE = RUN.device;
 
 type Row = Record<string, unknown> & { bench: string };
 const emit = (r: Row) => console.log(JSON.stringify(r));
@@ -716,13 +740,8 @@ function keepBest(best: Map<string, Row>, key: string, row: Row, metric: string)
 }
 
 function main(): void {
-  const names = args.filter((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"));
-  const selected = names.length ? names : ALL;
-  const threads = flag("threads", DEVICE === "webgpu" ? "1" : "1,2")
-    .split(",")
-    .map(Number);
   // a preset's real shape takes minutes a round: one round unless --repeat says otherwise
-  const repeat = Number(flag("repeat", shape.preset ? "1" : "3"));
+  const { names: selected, threads, repeat } = RUN;
   const metricOf: Record<string, string> = {
     dpo_step: "pairs_per_s",
     dpo_step_torch: "pairs_per_s",

@@ -1,7 +1,8 @@
 /**
  * The benchmarks' shapes (bench/presets.ts): `--preset` sets a real model shape and explicit
- * flags override it; the LMConfig and the PyTorch anchor's flags are the same model; the DPO
- * benchmark's host-made weights reach the engine tensor by tensor, unchanged.
+ * flags override it, and a bad flag is a one-line UserError; the LMConfig and the PyTorch
+ * anchor's flags are the same model; the DPO benchmark's host-made weights reach the engine
+ * tensor by tensor, unchanged.
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
@@ -11,8 +12,10 @@ import {
   PRESETS,
   presetConfig,
   resolveShape,
+  runFlags,
   shapeConfig,
 } from "../bench/presets.js";
+import { UserError } from "../src/engine/errors.js";
 import { paramsFromHF, tensorSpecs } from "../src/models/lm/hf-tensors.js";
 import type { LlamaParams } from "../src/models/lm/params.js";
 import { setup } from "./helpers.js";
@@ -53,12 +56,66 @@ describe("bench presets", () => {
     );
   });
 
-  it("rejects an unknown preset and a flag that is not a number", () => {
-    assert.throws(
-      () => resolveShape(["--preset", "gpt3"]),
-      /--preset: gpt2 or qwen-0.5b, got gpt3/,
+  it("rejects an unknown preset, a value out of range and heads that do not divide", () => {
+    const refused = (args: string[], msg: RegExp) =>
+      assert.throws(
+        () => resolveShape(args),
+        (e: Error) => e instanceof UserError && msg.test(e.message),
+      );
+    refused(["--preset", "gpt3"], /^--preset: gpt2 or qwen-0.5b, got gpt3$/);
+    refused(["--layers", "twelve"], /^--layers: expected an integer ≥ 1, got twelve$/);
+    refused(["--pairs", "0"], /^--pairs: expected an integer ≥ 1, got 0$/);
+    refused(["--lora-rank", "2.5"], /^--lora-rank: expected an integer ≥ 0, got 2.5$/);
+    refused(["--beta", "-1"], /^--beta: expected a number > 0, got -1$/);
+    refused(["--steps"], /^--steps: expected a value after it$/);
+    refused(["--dim", "250"], /^--heads: 4 heads do not divide the width --dim 250$/);
+    refused(["--kv-heads", "3"], /^--kv-heads: 3 key\/value heads do not divide --heads 4$/);
+    // the edges themselves are accepted
+    const s = resolveShape([
+      "--pairs",
+      "1",
+      "--lora-rank",
+      "0",
+      "--beta",
+      "0.5",
+      "--kv-heads",
+      "2",
+    ]);
+    assert.deepEqual([s.pairs, s.loraRank, s.beta, s.kvHeads], [1, 0, 0.5, 2]);
+  });
+
+  it("the runner's own flags: names, thread lists, rounds; anything unknown is refused", () => {
+    const known = ["dpo", "reward", "profile"];
+    const all = ["dpo", "reward"];
+    assert.deepEqual(runFlags([], known, all), {
+      names: ["dpo", "reward"],
+      threads: [1, 2],
+      repeat: 3,
+      warmup: 3,
+      device: "cpu",
+    });
+    const r = runFlags(
+      ["profile", "--threads", "1,4", "--preset", "gpt2", "--warmup", "0"],
+      known,
+      all,
     );
-    assert.throws(() => resolveShape(["--layers", "twelve"]), /--layers: expected a number/);
+    assert.deepEqual([r.names, r.threads, r.repeat, r.warmup], [["profile"], [1, 4], 1, 0]);
+    assert.deepEqual(runFlags(["--device", "webgpu"], known, all).threads, [1]);
+    const refused = (args: string[], msg: RegExp) =>
+      assert.throws(
+        () => runFlags(args, known, all),
+        (e: Error) => e instanceof UserError && msg.test(e.message),
+      );
+    refused(["dpoo"], /^dpoo: not a benchmark; one of dpo, reward, profile$/);
+    refused(["--thread", "2"], /^--thread: not a flag of npm run bench/);
+    refused(
+      ["--threads", "1,0"],
+      /^--threads: expected integers ≥ 1 separated by commas, got 1,0$/,
+    );
+    refused(["--threads", "2x"], /^--threads: expected integers/);
+    refused(["--repeat", "0"], /^--repeat: expected an integer ≥ 1, got 0$/);
+    refused(["--device", "tpu"], /^--device: cpu or webgpu, got tpu$/);
+    refused(["--stream", "no"], /^--stream: on or off, got no$/);
   });
 
   it("the checkpoint preset is the bench preset at the model's own context", () => {
