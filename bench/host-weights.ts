@@ -1,10 +1,12 @@
 /**
  * Random language-model weights made on the host, for shapes whose in-engine initialisation
- * does not fit the heap (bench/gpt2-checkpoint.ts writes them to a checkpoint, the DPO
- * benchmark builds its model from them).
+ * does not fit the heap (bench/gpt2-checkpoint.ts writes them to a checkpoint, the DPO and
+ * memory benchmarks build their model from them: `benchParams`).
  */
+import { makeKey } from "../src/engine/random.js";
 import type { LMConfig } from "../src/models/lm/config.js";
-import { type F32Tensor, tensorSpecs } from "../src/models/lm/hf-tensors.js";
+import { type F32Tensor, paramsFromHF, tensorSpecs } from "../src/models/lm/hf-tensors.js";
+import { initParams, type LMParams } from "../src/models/lm/params.js";
 
 /**
  * Random weights made on the host, tensor by tensor in `tensorSpecs(c)` order (Hugging Face
@@ -53,4 +55,15 @@ export function lazyHostWeights(c: LMConfig): Record<string, F32Tensor> {
       return current[1];
     },
   });
+}
+
+/**
+ * The benchmarks' fresh model of `c`: GPT-2 shapes initialised in the engine (initParams, key 0);
+ * LLaMA-family ones from the host-made weights above, one tensor at a time, since the engine's
+ * eager initialisation of a 151936-word embedding does not fit its heap.
+ */
+export function benchParams(c: LMConfig): LMParams {
+  return c.modelType === "gpt2"
+    ? initParams(c, makeKey(0))
+    : paramsFromHF(c, lazyHostWeights(c), "host weights");
 }

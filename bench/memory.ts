@@ -24,7 +24,7 @@ export async function memoryChild(shape: MemoryShape): Promise<Record<string, un
   const { heapStats, setJitStreaming } = await import("../src/engine/memory-stats.js");
   const { makeKey, HostRng } = await import("../src/engine/random.js");
   const { refTree } = await import("../src/engine/pytree.js");
-  const { initParams } = await import("../src/models/lm/params.js");
+  const { benchParams } = await import("./host-weights.js");
   const { packPairs } = await import("../src/models/lm/pair-pack.js");
   const { completionLogProbs, packedArrays } = await import("../src/models/lm/pair-logprobs.js");
   const { adaptLora, defaultLoraTargets, initLora } = await import("../src/models/lm/lora.js");
@@ -38,7 +38,7 @@ export async function memoryChild(shape: MemoryShape): Promise<Record<string, un
     (tree.leaves(t as never) as np.Array[]).reduce((s, x) => s + x.size * 4, 0);
   const c = shapeConfig(shape);
   const l0 = live();
-  const base = initParams(c, makeKey(0));
+  const base = benchParams(c);
   await Promise.all((tree.leaves(base as never) as np.Array[]).map((x) => x.blockUntilReady()));
   const weights = live() - l0;
   const loraCfg =

@@ -158,24 +158,15 @@ async function timeSteps(fn: () => Promise<void>, steps: number): Promise<number
 }
 
 /**
- * The benchmarks' model (bench/presets.ts: the flags and `--preset`) with fresh weights, and
- * `--pairs` random preference pairs. GPT-2 shapes are initialised in the engine (initParams);
- * LLaMA-family ones from host-made weights (bench/host-weights.ts), since the engine's eager
- * initialisation of a 151936-word embedding does not fit its heap.
+ * The benchmarks' model (bench/presets.ts: the flags and `--preset`) with fresh weights
+ * (bench/host-weights.ts `benchParams`), and `--pairs` random preference pairs.
  */
 async function lmSetup() {
   const { numpy: np } = await import("../src/engine/jax.js");
-  const { makeKey } = await import("../src/engine/random.js");
   const { HostRng } = await import("../src/engine/random.js");
-  const { initParams } = await import("../src/models/lm/params.js");
+  const { benchParams } = await import("./host-weights.js");
   const c = shapeConfig(shape);
-  let params: import("../src/models/lm/params.js").LMParams;
-  if (c.modelType === "gpt2") params = initParams(c, makeKey(0));
-  else {
-    const { paramsFromHF } = await import("../src/models/lm/hf-tensors.js");
-    const { lazyHostWeights } = await import("./host-weights.js");
-    params = paramsFromHF(c, lazyHostWeights(c), "host weights");
-  }
+  const params = benchParams(c);
   const rng = new HostRng(0);
   const toks = (n: number) => Array.from({ length: n }, () => rng.int(shape.vocab));
   const pairs = Array.from({ length: shape.pairs }, () => ({
