@@ -44,6 +44,9 @@
  * The anchor runs when Debian's python3-torch imports (PREFOPT_TORCH_ANCHOR overrides the shared
  * script's path, PREFOPT_TORCH_OWN_ANCHOR the own one's, PREFOPT_TORCH_PYTHON the python). One-thread settings run with
  * PREFOPT_INLINE=1: kernels on the calling thread instead of one worker.
+ * PREFOPT_PROFILE_TOP=N prints a kernel profile (by category, then the N slowest kernels) on
+ * stderr: of the DPO step with `profile`, of any benchmark's step when its child is run directly,
+ * e.g. PREFOPT_THREADS=1 PREFOPT_PROFILE_TOP=10 node --import tsx bench/run.ts --child reward.
  * A flag out of range, unknown or without its value stops the run before any benchmark with one
  * line naming it, exit code 2 (bench/presets.ts checks them).
  * --device webgpu: prefopt's steps run on WebGPU (src/engine/webgpu.ts; --threads defaults to 1, the
@@ -109,7 +112,8 @@ const round = (x: number, d = 3) => Number(x.toFixed(d));
 
 async function child(name: string): Promise<void> {
   // the profiler's timed Worker must be in place before the engine loads
-  if (name.startsWith("profile") || name.startsWith("scaling")) await import("./profiler.js");
+  if (name.startsWith("profile") || name.startsWith("scaling") || process.env.PREFOPT_PROFILE_TOP)
+    await import("./profiler.js");
   const { initEngine, parseDevice, webgpuErrors } = await import("../src/engine/init.js");
   const info = await initEngine({ device: parseDevice(DEVICE) });
   const run = CHILDREN[name];
@@ -154,7 +158,17 @@ async function timeSteps(fn: () => Promise<void>, steps: number): Promise<number
     await fn();
     trace(performance.now() - t);
   }
-  return (performance.now() - t0) / steps;
+  const ms = (performance.now() - t0) / steps;
+  if (process.env.PREFOPT_PROFILE_TOP) {
+    // any benchmark's step, profiled once more after the timed ones (its child needs workers:
+    // run it with PREFOPT_THREADS and without PREFOPT_INLINE)
+    const prof = await import("./profiler.js");
+    const recs = await prof.profileMin(await import("../src/engine/jax.js"), fn, 1);
+    for (const r of prof.byCategory(recs))
+      process.stderr.write(`${r.category}: ${r.kernels} kernels, ${r.ms.toFixed(1)} ms\n`);
+    printTopKernels(recs);
+  }
+  return ms;
 }
 
 /**
@@ -512,6 +526,20 @@ async function sampleDiffusionChild(): Promise<Row> {
   };
 }
 
+/**
+ * PREFOPT_PROFILE_TOP=N: the N slowest kernels of a profile on stderr, each with its category,
+ * size, reduction length, GFLOP/s (products) and the first PREFOPT_PROFILE_EXP characters
+ * (default 160) of its expression.
+ */
+function printTopKernels(recs: import("./profiler.js").KernelRecord[]): void {
+  const top = Number(process.env.PREFOPT_PROFILE_TOP ?? 0);
+  const chars = Number(process.env.PREFOPT_PROFILE_EXP ?? 160);
+  for (const k of [...recs].sort((x, y) => y.ms - x.ms).slice(0, top))
+    process.stderr.write(
+      `${k.ms.toFixed(1)} ms ${k.category} size ${k.size} red ${k.reduction} ${k.flops ? (k.flops / k.ms / 1e6).toFixed(1) : ""} ${k.exp.slice(0, chars)}\n`,
+    );
+}
+
 /** Kernel profile of `full` (a warmed step; best of 3 runs per kernel) and the engine's matmul peak in the same process. */
 async function profileChild(full: () => Promise<void>): Promise<Row> {
   const prof = await import("./profiler.js");
@@ -543,11 +571,7 @@ async function profileChild(full: () => Promise<void>): Promise<Row> {
     b.dispose();
   }
   const rows = prof.byCategory(recs);
-  const top = Number(process.env.PREFOPT_PROFILE_TOP ?? 0);
-  for (const k of [...recs].sort((x, y) => y.ms - x.ms).slice(0, top))
-    process.stderr.write(
-      `${k.ms.toFixed(1)} ms ${k.category} size ${k.size} red ${k.reduction} ${k.flops ? (k.flops / k.ms / 1e6).toFixed(1) : ""} ${k.exp.slice(0, Number(process.env.PREFOPT_PROFILE_EXP ?? 160))}\n`,
-    );
+  printTopKernels(recs);
   const total = recs.reduce((s, k) => s + k.ms, 0);
   const flops = recs.reduce((s, k) => s + k.flops, 0);
   const matmulMs = recs.filter((k) => k.category === "matmul").reduce((s, k) => s + k.ms, 0);
