@@ -160,8 +160,8 @@ async function timeSteps(fn: () => Promise<void>, steps: number): Promise<number
   }
   const ms = (performance.now() - t0) / steps;
   if (process.env.PREFOPT_PROFILE_TOP) {
-    // any benchmark's step, profiled 3 more times after the timed ones, fastest per kernel (its child needs workers:
-    // run it with PREFOPT_THREADS and without PREFOPT_INLINE)
+    // any benchmark's step, profiled 3 more times after the timed ones, fastest per kernel
+    // (its child needs workers: run it with PREFOPT_THREADS and without PREFOPT_INLINE)
     const prof = await import("./profiler.js");
     const recs = await prof.profileMin(await import("../src/engine/jax.js"), fn, 3);
     for (const r of prof.byCategory(recs))
