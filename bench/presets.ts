@@ -140,6 +140,8 @@ export type RunFlags = {
   repeat: number;
   warmup: number;
   device: "cpu" | "webgpu";
+  /** --stream on (default) | off: DPO steps with or without streaming jit */
+  stream: boolean;
 };
 
 /** Every flag bench/run.ts reads; anything else is refused rather than silently ignored. */
@@ -176,16 +178,17 @@ export function runFlags(args: string[], known: string[], all: string[]): RunFla
   if (stream !== "on" && stream !== "off")
     throw new UserError(`--stream: on or off, got ${stream}`);
   const list = flagValue(args, "threads") ?? (device === "webgpu" ? "1" : "1,2");
-  const threads = list.split(",").map((t) => Number(t));
-  if (!threads.every((t, i) => /^\d+$/.test(list.split(",")[i].trim()) && t >= 1))
+  const parts = list.split(",").map((t) => t.trim());
+  if (!parts.every((t) => /^\d+$/.test(t) && Number(t) >= 1))
     throw new UserError(`--threads: expected integers ≥ 1 separated by commas, got ${list}`);
   const preset = flagValue(args, "preset");
   return {
     names: names.length ? names : all,
-    threads,
+    threads: parts.map(Number),
     repeat: numberFlag(args, "repeat", preset ? 1 : 3, 1),
     warmup: numberFlag(args, "warmup", 3, 0),
     device,
+    stream: stream === "on",
   };
 }
 

@@ -254,7 +254,7 @@ async function dpoChild(
   const { setJitStreaming } = await import("../src/engine/memory-stats.js");
   // as in training (src/train/trainer.ts): kernels submitted as the program is laid out, so a
   // step reuses the buffers it frees (--stream off: the engine's unstreamed layout)
-  setJitStreaming(flag("stream", "on") !== "off");
+  setJitStreaming(RUN.stream);
   const { adaptLora, defaultLoraTargets, initLora } = await import("../src/models/lm/lora.js");
   const { makeKey } = await import("../src/engine/random.js");
   type LoraParams = import("../src/models/lm/lora.js").LoraParams;
@@ -634,7 +634,7 @@ const CHILDREN: Record<string, (threads: number) => Promise<Row>> = {
   memory: async () =>
     (await import("./memory.js")).memoryChild({
       ...shape,
-      stream: flag("stream", "on") !== "off",
+      stream: RUN.stream,
     }) as Promise<Row>,
 };
 

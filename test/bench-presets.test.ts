@@ -93,6 +93,7 @@ describe("bench presets", () => {
       repeat: 3,
       warmup: 3,
       device: "cpu",
+      stream: true,
     });
     const r = runFlags(
       ["profile", "--threads", "1,4", "--preset", "gpt2", "--warmup", "0"],
